@@ -1,0 +1,115 @@
+package mailbox
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// SealState is what Verify found.
+type SealState int
+
+// Seal states.
+const (
+	Sealed   SealState = iota // the seal matches
+	Unsealed                  // no seal: not enqueued by courier
+	Tampered                  // a seal that does not match: edited after enqueue, or a foreign key
+)
+
+func (s SealState) String() string {
+	return [...]string{"sealed", "unsealed", "tampered"}[s]
+}
+
+const sealPrefix = "v1:"
+
+// Sealer computes and checks message seals with the mailbox's key.
+type Sealer struct{ key []byte }
+
+// LoadSealer reads the key at path, creating it (32 random bytes, hex, mode 0600) on first use.
+// Concurrent first uses agree on one key: the key file is created with O_EXCL.
+func LoadSealer(path string) (*Sealer, error) {
+	if k, err := readKey(path); err == nil {
+		return &Sealer{key: k}, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("seal key: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".seal-*")
+	if err != nil {
+		return nil, fmt.Errorf("seal key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(hex.EncodeToString(raw) + "\n"); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("seal key: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("seal key: %w", err)
+	}
+	tmp.Close()
+	// Link fails if another process created the key first; then both use that one.
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("seal key: %w", err)
+	}
+	_ = SyncDir(filepath.Dir(path))
+	k, err := readKey(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{key: k}, nil
+}
+
+func readKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(k) < 16 {
+		return nil, fmt.Errorf("seal key %s is corrupt", path)
+	}
+	return k, nil
+}
+
+// Sum is the seal value for m: HMAC-SHA256 over the canonical JSON of every field except the
+// watcher-updated ones, then a newline, then the body.
+func (s *Sealer) Sum(m *Message) string {
+	view := *m
+	view.Status, view.RetryCount, view.NextRetryAt, view.SentAt, view.FailedAt = "", 0, nil, nil, nil
+	view.ErrorMessage, view.ProviderMessageID, view.DueSince, view.Attempts, view.Seal = nil, "", nil, nil, ""
+	canon, err := json.Marshal(&view)
+	if err != nil {
+		// Only unencodable metadata can fail; such a message cannot be sealed and will not verify.
+		canon = []byte("unencodable:" + err.Error())
+	}
+	mac := hmac.New(sha256.New, s.key)
+	mac.Write(canon)
+	mac.Write([]byte{'\n'})
+	mac.Write([]byte(m.Body))
+	return sealPrefix + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Seal sets m.Seal.
+func (s *Sealer) Seal(m *Message) { m.Seal = s.Sum(m) }
+
+// Verify tells whether m carries a valid seal.
+func (s *Sealer) Verify(m *Message) SealState {
+	if m.Seal == "" {
+		return Unsealed
+	}
+	if hmac.Equal([]byte(m.Seal), []byte(s.Sum(m))) {
+		return Sealed
+	}
+	return Tampered
+}
