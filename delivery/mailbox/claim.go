@@ -1,0 +1,257 @@
+package mailbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrClaimed is returned by Claim when another watcher took the message first (or it is gone).
+var ErrClaimed = errors.New("already claimed")
+
+func (mb *Mailbox) claimsRoot() string { return filepath.Join(mb.StateDir(), "claims") }
+
+// Claimer owns one claim directory, <mailbox>/.state/claims/<owner>/, and holds an exclusive flock on
+// <owner>.lock for as long as it lives. A claim directory whose lock nobody holds is stale: its
+// watcher died, and RecoverStale puts its messages back in the queue.
+type Claimer struct {
+	mb    *Mailbox
+	Owner string
+	dir   string
+	lock  *os.File
+}
+
+// NewClaimer creates a claim directory for this process. The lock is taken before the directory
+// exists (the lock file is locked in .tmp and renamed into place), so no other watcher can see the
+// directory unlocked.
+func (mb *Mailbox) NewClaimer() (*Claimer, error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	owner := fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b))
+	tmp := filepath.Join(mb.TmpDir(), ".lock-"+owner)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("claim lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("claim lock: %w", err)
+	}
+	lockPath := filepath.Join(mb.claimsRoot(), owner+".lock")
+	if err := os.Rename(tmp, lockPath); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("claim lock: %w", err)
+	}
+	dir := filepath.Join(mb.claimsRoot(), owner)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("claim dir: %w", err)
+	}
+	return &Claimer{mb: mb, Owner: owner, dir: dir, lock: f}, nil
+}
+
+// Claim moves an outbound message into this claimer's directory by atomic rename: of two watchers
+// claiming the same file exactly one succeeds; the other gets ErrClaimed. It returns the claimed path.
+func (c *Claimer) Claim(e Entry) (string, error) {
+	dir := filepath.Join(c.dir, e.Provider)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("claim %s: %w", e.Name, err)
+	}
+	to := filepath.Join(dir, e.Name)
+	if err := os.Rename(e.Path, to); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", ErrClaimed
+		}
+		return "", fmt.Errorf("claim %s: %w", e.Name, err)
+	}
+	return to, nil
+}
+
+// settle writes m into state s under the claimed file's name, then drops the claim. A crash between
+// the two leaves both; RecoverStale drops a claim whose name already exists in a state directory.
+func (c *Claimer) settle(claimed string, s State, m *Message) (string, error) {
+	provider := filepath.Base(filepath.Dir(claimed))
+	dir, err := c.mb.EnsureDir(s, provider)
+	if err != nil {
+		return "", err
+	}
+	data, err := Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	to := filepath.Join(dir, filepath.Base(claimed))
+	if err := WriteFileAtomic(c.mb.TmpDir(), to, data); err != nil {
+		return "", err
+	}
+	if err := os.Remove(claimed); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return to, err
+	}
+	return to, nil
+}
+
+// Archive records a successful send: status sent, sent_at, provider_message_id → archive/{provider}/.
+func (c *Claimer) Archive(claimed string, m *Message, now time.Time, providerMsgID string) (string, error) {
+	m.Status, m.SentAt, m.NextRetryAt, m.ProviderMessageID = StatusSent, Ptr(now), nil, providerMsgID
+	m.SetError("")
+	return c.settle(claimed, Archive, m)
+}
+
+// Defer puts a message back in outbound with its updated retry fields (next_retry_at, retry_count,
+// error_message set by the caller).
+func (c *Claimer) Defer(claimed string, m *Message) (string, error) {
+	m.Status = StatusPending
+	return c.settle(claimed, Outbound, m)
+}
+
+// DeadLetter records a final failure: status failed, failed_at, error_message → .deadletter/{provider}/.
+func (c *Claimer) DeadLetter(claimed string, m *Message, now time.Time, reason string) (string, error) {
+	m.Status, m.FailedAt, m.NextRetryAt = StatusFailed, Ptr(now), nil
+	m.SetError(reason)
+	return c.settle(claimed, DeadLetter, m)
+}
+
+// DeadLetterRaw moves a claimed file that cannot be parsed to .deadletter/{provider}/ unchanged and
+// writes its reason into a dot-named sidecar next to it.
+func (c *Claimer) DeadLetterRaw(claimed, reason string) (string, error) {
+	provider := filepath.Base(filepath.Dir(claimed))
+	if !ValidProvider(provider) {
+		provider = "unknown"
+	}
+	dir, err := c.mb.EnsureDir(DeadLetter, provider)
+	if err != nil {
+		return "", err
+	}
+	name := filepath.Base(claimed)
+	side := filepath.Join(dir, "."+name+".reason")
+	if err := WriteFileAtomic(c.mb.TmpDir(), side, []byte(reason+"\n")); err != nil {
+		return "", err
+	}
+	to := filepath.Join(dir, name)
+	return to, RenameDurable(claimed, to)
+}
+
+// Release puts a claimed message back into outbound unchanged (shutdown with a send not finished).
+func (c *Claimer) Release(claimed string) error {
+	provider := filepath.Base(filepath.Dir(claimed))
+	dir, err := c.mb.EnsureDir(Outbound, provider)
+	if err != nil {
+		return err
+	}
+	return RenameDurable(claimed, filepath.Join(dir, filepath.Base(claimed)))
+}
+
+// Close releases every remaining claim back to outbound, removes the claim directory and drops the lock.
+func (c *Claimer) Close() error {
+	err := c.mb.returnClaims(c.dir)
+	if err == nil {
+		_ = os.Remove(filepath.Join(c.mb.claimsRoot(), c.Owner+".lock"))
+	}
+	c.lock.Close()
+	return err
+}
+
+// RecoverStale returns the messages of dead watchers to outbound: every claim directory whose lock
+// file can be locked (its owner is gone) or that has no lock file. Live watchers' claims are never
+// touched. It returns how many messages went back to the queue.
+func (mb *Mailbox) RecoverStale() (int, error) {
+	ents, err := os.ReadDir(mb.claimsRoot())
+	if err != nil {
+		return 0, fmt.Errorf("recover claims: %w", err)
+	}
+	n := 0
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		owner := e.Name()
+		lockPath := filepath.Join(mb.claimsRoot(), owner+".lock")
+		f, err := os.OpenFile(lockPath, os.O_RDWR, 0o600)
+		if err == nil {
+			if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+				f.Close() // a live watcher holds it
+				continue
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("recover claims: %w", err)
+		}
+		before, _ := countFiles(filepath.Join(mb.claimsRoot(), owner))
+		rerr := mb.returnClaims(filepath.Join(mb.claimsRoot(), owner))
+		if rerr == nil {
+			_ = os.Remove(lockPath)
+			n += before
+		}
+		if f != nil {
+			f.Close()
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+	return n, nil
+}
+
+// returnClaims empties a claim directory: a file whose name already exists in a state directory was
+// settled before a crash and is dropped; any other goes back to outbound.
+func (mb *Mailbox) returnClaims(dir string) error {
+	provs, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range provs {
+		pdir := filepath.Join(dir, p.Name())
+		files, err := os.ReadDir(pdir)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			claimed := filepath.Join(pdir, f.Name())
+			if mb.settled(p.Name(), f.Name()) {
+				if err := os.Remove(claimed); err != nil {
+					return err
+				}
+				continue
+			}
+			out, err := mb.EnsureDir(Outbound, p.Name())
+			if err != nil {
+				return err
+			}
+			if err := RenameDurable(claimed, filepath.Join(out, f.Name())); err != nil {
+				return err
+			}
+		}
+		_ = os.Remove(pdir)
+	}
+	return os.Remove(dir)
+}
+
+func (mb *Mailbox) settled(provider, name string) bool {
+	for _, s := range []State{Outbound, Archive, DeadLetter} {
+		if _, err := os.Lstat(filepath.Join(mb.Dir(s, provider), name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func countFiles(dir string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,82 @@
+package mailbox
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// LedgerEntry records that a draft version (draft path + git blob id of its content) was delivered as
+// the listed message files. An entry is written as an intent (Done false) before the messages are
+// enqueued and marked done after; a crash in between leaves an intent whose files are looked up by
+// name on the next delivery, so the draft is neither lost nor enqueued twice.
+type LedgerEntry struct {
+	Draft string   `json:"draft"`
+	Blob  string   `json:"blob"`
+	Files []string `json:"files"` // {provider}/{file name}
+	IDs   []string `json:"ids"`
+	Done  bool     `json:"done"`
+}
+
+func (mb *Mailbox) ledgerPath(draft, blob string) string {
+	sum := sha256.Sum256([]byte(draft + "\x00" + blob))
+	return filepath.Join(mb.StateDir(), "ledger", hex.EncodeToString(sum[:16]))
+}
+
+// Ledger returns the ledger entry of a draft version, or nil when there is none.
+func (mb *Mailbox) Ledger(draft, blob string) (*LedgerEntry, error) {
+	data, err := os.ReadFile(mb.ledgerPath(draft, blob))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	var e LedgerEntry
+	if err := json.Unmarshal(data, &e); err != nil || e.Draft != draft || e.Blob != blob {
+		return nil, nil // a torn or foreign entry counts as absent; the intent protocol stays safe
+	}
+	return &e, nil
+}
+
+// RecordLedger writes a ledger entry atomically.
+func (mb *Mailbox) RecordLedger(e *LedgerEntry) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := WriteFileAtomic(mb.TmpDir(), mb.ledgerPath(e.Draft, e.Blob), data); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return nil
+}
+
+// Exists reports whether a message file {provider}/{name} is anywhere in the mailbox: outbound,
+// archive, dead-letter or a watcher's claim.
+func (mb *Mailbox) Exists(provider, name string) bool {
+	if mb.settled(provider, name) {
+		return true
+	}
+	matches, _ := filepath.Glob(filepath.Join(mb.claimsRoot(), "*", provider, name))
+	return len(matches) > 0
+}
+
+// LockDeliver takes the mailbox-wide delivery lock (an flock on .state/deliver.lock), serialising
+// concurrent `courier deliver` runs and hooks. Call the returned function to release it.
+func (mb *Mailbox) LockDeliver() (func(), error) {
+	f, err := os.OpenFile(filepath.Join(mb.StateDir(), "deliver.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("deliver lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("deliver lock: %w", err)
+	}
+	return func() { f.Close() }, nil
+}

@@ -1,0 +1,260 @@
+package mailbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// State is a mailbox state directory.
+type State string
+
+// The state directories of contract §6.
+const (
+	Outbound   State = "outbound"
+	Archive    State = "archive"
+	DeadLetter State = ".deadletter"
+	Inbound    State = "inbound"
+)
+
+// States lists every state directory that holds message files.
+var States = []State{Outbound, Archive, DeadLetter, Inbound}
+
+// ErrNotFound is returned when no message has the requested id.
+var ErrNotFound = errors.New("no such message")
+
+var (
+	providerRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	idRe       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+)
+
+// ValidProvider reports whether name is usable as a provider directory (no path characters).
+func ValidProvider(name string) bool { return providerRe.MatchString(name) }
+
+// ValidID reports whether id is usable in a file name.
+func ValidID(id string) bool { return idRe.MatchString(id) && !strings.Contains(id, "..") }
+
+// Mailbox is one mailbox directory tree. It is safe for concurrent use.
+type Mailbox struct {
+	Root string
+
+	once   sync.Once
+	sealer *Sealer
+	err    error
+}
+
+// Open returns the mailbox at root, creating its layout (directories 0700) if needed.
+func Open(root string) (*Mailbox, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("mailbox %s: %w", root, err)
+	}
+	mb := &Mailbox{Root: abs}
+	for _, d := range []string{"", string(Outbound), string(Archive), string(DeadLetter), string(Inbound),
+		".state", ".tmp", ".state/ledger", ".state/claims"} {
+		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
+			return nil, fmt.Errorf("mailbox layout: %w", err)
+		}
+	}
+	return mb, nil
+}
+
+// Dir is the directory of provider in state (not created).
+func (mb *Mailbox) Dir(s State, provider string) string {
+	return filepath.Join(mb.Root, string(s), provider)
+}
+
+// StateDir is the directory for courier's own files.
+func (mb *Mailbox) StateDir() string { return filepath.Join(mb.Root, ".state") }
+
+// TmpDir is where atomic writes stage their temp files.
+func (mb *Mailbox) TmpDir() string { return filepath.Join(mb.Root, ".tmp") }
+
+// EnsureDir creates the provider directory of a state (0700) and returns it.
+func (mb *Mailbox) EnsureDir(s State, provider string) (string, error) {
+	if !ValidProvider(provider) {
+		return "", fmt.Errorf("invalid provider name %q", provider)
+	}
+	d := mb.Dir(s, provider)
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+// Sealer returns the mailbox's sealer, creating the key on first use.
+func (mb *Mailbox) Sealer() (*Sealer, error) {
+	mb.once.Do(func() { mb.sealer, mb.err = LoadSealer(filepath.Join(mb.StateDir(), "seal.key")) })
+	return mb.sealer, mb.err
+}
+
+// FileName is the file name of m: {YYYYMMDDTHHMMSS}_{id}.md from created_at (UTC).
+func FileName(m *Message) string {
+	return m.CreatedAt.UTC().Format("20060102T150405") + "_" + m.ID + ".md"
+}
+
+// IDFromName extracts the message id from a message file name.
+func IDFromName(name string) string {
+	stem := strings.TrimSuffix(name, ".md")
+	if _, id, ok := strings.Cut(stem, "_"); ok {
+		return id
+	}
+	return stem
+}
+
+// IsMessageName reports whether name is a message file name (`*.md`, not a dot-file).
+func IsMessageName(name string) bool {
+	return strings.HasSuffix(name, ".md") && !strings.HasPrefix(name, ".")
+}
+
+// NewID returns a fresh message id out_{provider}_{12 hex}.
+func NewID(provider string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "out_" + provider + "_" + hex.EncodeToString(b)
+}
+
+// Enqueue seals m and writes it atomically into outbound/{provider}/. It returns the file's path.
+func (mb *Mailbox) Enqueue(m *Message) (string, error) {
+	if !ValidID(m.ID) {
+		return "", fmt.Errorf("enqueue: invalid message id %q", m.ID)
+	}
+	dir, err := mb.EnsureDir(Outbound, m.Provider)
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", m.ID, err)
+	}
+	s, err := mb.Sealer()
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", m.ID, err)
+	}
+	s.Seal(m)
+	data, err := Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", m.ID, err)
+	}
+	path := filepath.Join(dir, FileName(m))
+	if err := WriteFileAtomic(mb.TmpDir(), path, data); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", m.ID, err)
+	}
+	return path, nil
+}
+
+// Read parses the message file at path.
+func Read(path string) (*Message, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return m, nil
+}
+
+// Entry is one message file found in the mailbox.
+type Entry struct {
+	State    State  // Outbound, Archive, DeadLetter, Inbound; "sending" entries report Outbound with Claimed set
+	Claimed  bool   // in a watcher's claim directory
+	Provider string // provider directory name
+	Name     string // file name
+	Path     string // absolute path
+}
+
+// ID is the message id from the file name.
+func (e Entry) ID() string { return IDFromName(e.Name) }
+
+// List returns the message files in the given states (all of States plus claims when none given),
+// sorted by provider then name (enqueue order).
+func (mb *Mailbox) List(states ...State) ([]Entry, error) {
+	withClaims := len(states) == 0
+	if withClaims {
+		states = States
+	}
+	var out []Entry
+	for _, s := range states {
+		if s == Outbound {
+			withClaims = true
+		}
+		es, err := listState(filepath.Join(mb.Root, string(s)), s, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
+	}
+	if withClaims {
+		owners, err := os.ReadDir(mb.claimsRoot())
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		for _, o := range owners {
+			if !o.IsDir() {
+				continue
+			}
+			es, err := listState(filepath.Join(mb.claimsRoot(), o.Name()), Outbound, true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, es...)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Provider != out[j].Provider {
+			return out[i].Provider < out[j].Provider
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+func listState(dir string, s State, claimed bool) ([]Entry, error) {
+	provs, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, p := range provs {
+		if !p.IsDir() || strings.HasPrefix(p.Name(), ".") {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(dir, p.Name()))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if f.Type().IsRegular() && IsMessageName(f.Name()) {
+				out = append(out, Entry{State: s, Claimed: claimed, Provider: p.Name(), Name: f.Name(),
+					Path: filepath.Join(dir, p.Name(), f.Name())})
+			}
+		}
+	}
+	return out, nil
+}
+
+// Find locates the message with id in any state (claims included).
+func (mb *Mailbox) Find(id string) (Entry, error) {
+	if !ValidID(id) {
+		return Entry{}, fmt.Errorf("%q: %w", id, ErrNotFound)
+	}
+	all, err := mb.List()
+	if err != nil {
+		return Entry{}, err
+	}
+	for _, e := range all {
+		if e.ID() == id {
+			return e, nil
+		}
+	}
+	return Entry{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+}

@@ -1,0 +1,49 @@
+package mailbox
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Requeue moves a dead-lettered message back to outbound for another round: status pending,
+// retry_count 0, next_retry_at, failed_at and error_message cleared, due_since = now (max_age
+// restarts), and the old reason kept in attempts as history. A file too broken to parse goes back
+// unchanged (the watcher will judge it again).
+func (mb *Mailbox) Requeue(e Entry, now time.Time) (string, error) {
+	if e.State != DeadLetter {
+		return "", fmt.Errorf("requeue %s: not dead-lettered (%s)", e.ID(), e.State)
+	}
+	out, err := mb.EnsureDir(Outbound, e.Provider)
+	if err != nil {
+		return "", fmt.Errorf("requeue %s: %w", e.ID(), err)
+	}
+	to := filepath.Join(out, e.Name)
+	side := filepath.Join(filepath.Dir(e.Path), "."+e.Name+".reason")
+	m, err := Read(e.Path)
+	if err != nil {
+		if err := RenameDurable(e.Path, to); err != nil {
+			return "", fmt.Errorf("requeue %s: %w", e.ID(), err)
+		}
+		_ = os.Remove(side)
+		return to, nil
+	}
+	m.Attempts = append(m.Attempts, Attempt{At: At(now), Outcome: "requeued", Error: m.LastError()})
+	m.Status, m.RetryCount, m.NextRetryAt, m.FailedAt, m.DueSince = StatusPending, 0, nil, nil, Ptr(now)
+	m.SetError("")
+	data, err := Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("requeue %s: %w", e.ID(), err)
+	}
+	if err := WriteFileAtomic(mb.TmpDir(), to, data); err != nil {
+		return "", fmt.Errorf("requeue %s: %w", e.ID(), err)
+	}
+	if err := os.Remove(e.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return to, fmt.Errorf("requeue %s: %w", e.ID(), err)
+	}
+	_ = os.Remove(side)
+	return to, SyncDir(filepath.Dir(e.Path))
+}
