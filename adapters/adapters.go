@@ -24,17 +24,26 @@ type Failure struct {
 	rateLimit bool
 	after     time.Duration
 	msg       string
+	cause     error // a sentinel such as context.Canceled, for errors.Is; its text is not shown
 }
 
 func (f *Failure) Error() string { return f.msg }
 
-// Unwrap lets errors.Is(err, mailbox.ErrPermanent) see permanent failures.
-func (f *Failure) Unwrap() error {
+// Unwrap lets errors.Is(err, mailbox.ErrPermanent) see permanent failures, and errors.Is(err,
+// context.Canceled) (or DeadlineExceeded) see the cause of a transient one.
+func (f *Failure) Unwrap() []error {
+	var errs []error
 	if f.permanent {
-		return mailbox.ErrPermanent
+		errs = append(errs, mailbox.ErrPermanent)
 	}
-	return nil
+	if f.cause != nil {
+		errs = append(errs, f.cause)
+	}
+	return errs
 }
+
+// Permanent reports whether retrying cannot fix the failure.
+func (f *Failure) Permanent() bool { return f.permanent }
 
 // RateLimited reports whether the provider asked us to slow down.
 func (f *Failure) RateLimited() bool { return f.rateLimit }
@@ -50,6 +59,13 @@ func Permanent(format string, args ...any) error {
 // Transient is a failure worth retrying; after is the provider's Retry-After (0 if none).
 func Transient(after time.Duration, format string, args ...any) error {
 	return &Failure{after: after, msg: fmt.Sprintf(format, args...)}
+}
+
+// TransientCause is Transient with a cause that errors.Is can see (context.Canceled,
+// context.DeadlineExceeded, …). Only the cause's identity is kept, never its text: the message is
+// format/args, which must already be redacted.
+func TransientCause(cause error, after time.Duration, format string, args ...any) error {
+	return &Failure{after: after, cause: cause, msg: fmt.Sprintf(format, args...)}
 }
 
 // RateLimited is a rate-limit answer; after is the provider's wait (0: use throttle_wait).
