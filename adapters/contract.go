@@ -1,0 +1,296 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// The shared contract suite. Every adapter's tests run it:
+//
+//	func TestContract(t *testing.T) {
+//		adapters.RunContract(t, adapters.ContractHarness{
+//			Start: adapters.HTTPFake{
+//				New: func(t *testing.T, url string, c *http.Client) (adapters.Sender, []string) {
+//					cfg := Config{Webhook: url + "/robot/send?access_token=tok-123", Secret: "SECabc"}
+//					s, err := New(cfg, adapters.Options{Client: c})
+//					if err != nil {
+//						t.Fatal(err)
+//					}
+//					return s, Secrets(cfg)
+//				},
+//				Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+//					// verify the request as the provider would, then answer the provider's way:
+//					// Succeed, FailTransient, FailPermanent, RateLimit (set "Retry-After" to
+//					// adapters.ContractRetryAfterHeader where the provider sends one).
+//				},
+//			}.Start,
+//			TransientRetryAfter: true, // provider errors carry Retry-After
+//		})
+//	}
+//
+// HTTPFake runs an httptest server, counts response bodies opened and closed (through the client's
+// transport), answers BehaveHang by blocking until the request is abandoned, and answers BehaveEcho
+// with a 500 whose body echoes the request URL, headers and body (secrets included) — so the suite
+// can check that no secret reaches an error string. An adapter that is not HTTP (email) supplies its
+// own Start: it builds a fake server that behaves as asked and a sender with the given timeout.
+
+// Sender is the method the watcher calls (delivery.Sender, restated here so that adapters need not
+// import delivery).
+type Sender interface {
+	Send(ctx context.Context, m *mailbox.Message) (providerMsgID string, err error)
+}
+
+// Behaviour is how the fake provider answers every send in one contract case.
+type Behaviour int
+
+// The behaviours a fake must support.
+const (
+	BehaveSucceed   Behaviour = iota // accept the message
+	BehaveTransient                  // a retryable failure (5xx, "system busy", SMTP 4xx)
+	BehavePermanent                  // a failure retrying cannot fix (bad token, SMTP 5xx)
+	BehaveRateLimit                  // the provider's rate-limit answer
+	BehaveHang                       // never answer (until the client gives up)
+	BehaveEcho                       // an error answer quoting the request: URL, headers, body
+)
+
+func (b Behaviour) String() string {
+	return [...]string{"succeed", "transient", "permanent", "rate_limit", "hang", "echo"}[b]
+}
+
+// ContractRetryAfter is the wait a fake announces for BehaveTransient and BehaveRateLimit where the
+// provider has a way to say it (ContractRetryAfterHeader is the same as a Retry-After value).
+const (
+	ContractRetryAfter       = 7 * time.Second
+	ContractRetryAfterHeader = "7"
+)
+
+// Env is what the suite asks of Start for one case.
+type Env struct {
+	Behaviour Behaviour
+	Timeout   time.Duration // per-attempt timeout the sender's client must use
+}
+
+// Setup is a sender wired to a fake provider.
+type Setup struct {
+	Sender  Sender
+	Secrets []string // every secret the sender was configured with (Secrets(cfg))
+	// Unclosed, if set, reports response bodies opened but not closed so far (HTTP adapters).
+	Unclosed func() int64
+}
+
+// ContractHarness describes one adapter to RunContract.
+type ContractHarness struct {
+	// Start builds a fake provider answering with env.Behaviour and a sender for it. Use
+	// HTTPFake.Start for HTTP providers. Clean up with t.Cleanup.
+	Start func(t *testing.T, env Env) Setup
+	// Message returns the message to send (nil: a plain text message with id out_test_0123456789ab).
+	Message func() *mailbox.Message
+	// TransientRetryAfter: the fake sends ContractRetryAfter with BehaveTransient, and the adapter
+	// must report it via RetryAfter().
+	TransientRetryAfter bool
+	// RateLimitRetryAfter: likewise for BehaveRateLimit.
+	RateLimitRetryAfter bool
+	// NoRateLimit: the provider has no rate-limit answer (BehaveRateLimit is skipped).
+	NoRateLimit bool
+}
+
+// RunContract runs the shared contract cases as subtests of t.
+func RunContract(t *testing.T, h ContractHarness) {
+	t.Helper()
+	msg := h.Message
+	if msg == nil {
+		msg = DefaultContractMessage
+	}
+	send := func(ctx context.Context, t *testing.T, b Behaviour, timeout time.Duration) (time.Duration, error) {
+		t.Helper()
+		s := h.Start(t, Env{Behaviour: b, Timeout: timeout})
+		start := time.Now()
+		_, err := s.Sender.Send(ctx, msg())
+		el := time.Since(start)
+		if err != nil {
+			for _, sec := range s.Secrets {
+				if len(sec) >= minSecretLen && strings.Contains(err.Error(), sec) {
+					t.Errorf("%s: error string contains a configured secret: %q", b, err.Error())
+				}
+			}
+		}
+		if s.Unclosed != nil {
+			// The client may close a body just after Send returns on cancellation paths.
+			deadline := time.Now().Add(2 * time.Second)
+			for s.Unclosed() != 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := s.Unclosed(); n != 0 {
+				t.Errorf("%s: %d response bodies were not closed", b, n)
+			}
+		}
+		return el, err
+	}
+	const timeout = 5 * time.Second
+
+	t.Run("success", func(t *testing.T) {
+		if _, err := send(context.Background(), t, BehaveSucceed, timeout); err != nil {
+			t.Fatalf("Send = %v, want nil", err)
+		}
+	})
+	t.Run("transient", func(t *testing.T) {
+		_, err := send(context.Background(), t, BehaveTransient, timeout)
+		wantClass(t, err, false, false)
+		if h.TransientRetryAfter {
+			wantRetryAfter(t, err, ContractRetryAfter)
+		}
+	})
+	t.Run("permanent", func(t *testing.T) {
+		_, err := send(context.Background(), t, BehavePermanent, timeout)
+		wantClass(t, err, true, false)
+	})
+	t.Run("rate_limit", func(t *testing.T) {
+		if h.NoRateLimit {
+			t.Skip("provider has no rate-limit answer")
+		}
+		_, err := send(context.Background(), t, BehaveRateLimit, timeout)
+		wantClass(t, err, false, true)
+		if h.RateLimitRetryAfter {
+			wantRetryAfter(t, err, ContractRetryAfter)
+		}
+	})
+	t.Run("context_cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		el, err := send(ctx, t, BehaveHang, timeout)
+		wantClass(t, err, false, false)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("errors.Is(%v, context.Canceled) = false", err)
+		}
+		if el > 3*time.Second {
+			t.Errorf("Send took %v after cancellation, want prompt return", el)
+		}
+	})
+	t.Run("slow_server_times_out", func(t *testing.T) {
+		el, err := send(context.Background(), t, BehaveHang, 200*time.Millisecond)
+		wantClass(t, err, false, false)
+		if el > 3*time.Second {
+			t.Errorf("Send took %v with a 200ms timeout", el)
+		}
+	})
+	t.Run("echoed_secrets_redacted", func(t *testing.T) {
+		if _, err := send(context.Background(), t, BehaveEcho, timeout); err == nil {
+			t.Fatal("Send = nil for an error answer")
+		}
+	})
+}
+
+// DefaultContractMessage is the message RunContract sends unless the harness supplies one.
+func DefaultContractMessage() *mailbox.Message {
+	return &mailbox.Message{
+		ID: "out_test_0123456789ab", Provider: "test", To: []string{"ops"}, ContentType: mailbox.ContentText,
+		Subject: "Contract", Body: "contract test message\n", CorrelationID: "feat_FEAT-0001_20260101T000000Z",
+		Direction: "outbound", CreatedAt: mailbox.At(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)),
+	}
+}
+
+func wantClass(t *testing.T, err error, permanent, rateLimited bool) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("Send = nil, want an error")
+	}
+	if got := IsPermanent(err); got != permanent {
+		t.Errorf("IsPermanent(%q) = %v, want %v", err, got, permanent)
+	}
+	var rl interface{ RateLimited() bool }
+	got := errors.As(err, &rl) && rl.RateLimited()
+	if got != rateLimited {
+		t.Errorf("RateLimited(%q) = %v, want %v", err, got, rateLimited)
+	}
+}
+
+func wantRetryAfter(t *testing.T, err error, want time.Duration) {
+	t.Helper()
+	var ra interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &ra) {
+		t.Errorf("%q has no RetryAfter()", err)
+		return
+	}
+	if got := ra.RetryAfter(); got != want {
+		t.Errorf("RetryAfter() = %v, want %v", got, want)
+	}
+}
+
+// HTTPFake builds a contract Setup for an HTTP adapter from a fake provider handler.
+type HTTPFake struct {
+	// New returns the sender under test, pointed at the fake's base URL (no trailing slash) and
+	// using client, plus every secret it was configured with.
+	New func(t *testing.T, baseURL string, client *http.Client) (Sender, []string)
+	// Answer checks the request as the real provider would (t.Errorf on a bad signature or
+	// payload) and answers the provider's way for b (BehaveSucceed, BehaveTransient,
+	// BehavePermanent, BehaveRateLimit; Hang and Echo are handled by HTTPFake).
+	Answer func(t *testing.T, w http.ResponseWriter, r *http.Request, b Behaviour)
+}
+
+// Start implements ContractHarness.Start for an HTTP provider.
+func (f HTTPFake) Start(t *testing.T, env Env) Setup {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch env.Behaviour {
+		case BehaveHang:
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		case BehaveEcho:
+			body, _ := io.ReadAll(r.Body)
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, r.Method+" "+r.URL.String()+"\n")
+			_ = r.Header.Write(w)
+			_, _ = w.Write(body)
+		default:
+			f.Answer(t, w, r, env.Behaviour)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs before srv.Close
+	ct := &countingTransport{base: srv.Client().Transport}
+	client := &http.Client{Timeout: env.Timeout, Transport: ct}
+	s, secrets := f.New(t, srv.URL, client)
+	return Setup{Sender: s, Secrets: secrets, Unclosed: ct.unclosed}
+}
+
+// countingTransport counts response bodies handed out and closed.
+type countingTransport struct {
+	base           http.RoundTripper
+	opened, closed atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(r)
+	if err != nil || resp == nil || resp.Body == nil {
+		return resp, err
+	}
+	c.opened.Add(1)
+	resp.Body = &countingBody{ReadCloser: resp.Body, c: c}
+	return resp, nil
+}
+
+func (c *countingTransport) unclosed() int64 { return c.opened.Load() - c.closed.Load() }
+
+type countingBody struct {
+	io.ReadCloser
+	c    *countingTransport
+	once sync.Once
+}
+
+func (b *countingBody) Close() error {
+	b.once.Do(func() { b.c.closed.Add(1) })
+	return b.ReadCloser.Close()
+}

@@ -1,0 +1,59 @@
+package adapters
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// plainSender is the smallest adapter that honours the contract: POST the body, ClassifyHTTP the
+// answer, redact the error. It checks that RunContract and HTTPFake work together.
+type plainSender struct {
+	url    string
+	client *http.Client
+	red    *Redactor
+}
+
+func (s *plainSender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
+	resp, err := PostJSON(ctx, s.client, s.url, map[string]string{"text": m.Body}, nil)
+	if err != nil {
+		return "", s.red.Error(err)
+	}
+	if err := ClassifyHTTP(resp); err != nil {
+		return "", s.red.Error(fmt.Errorf("%w: %s", err, resp.Body)) // deliberately echoes the body
+	}
+	return "", nil
+}
+
+func TestRunContractPlainHTTP(t *testing.T) {
+	RunContract(t, ContractHarness{
+		Start: HTTPFake{
+			New: func(t *testing.T, baseURL string, c *http.Client) (Sender, []string) {
+				u := baseURL + "/hook?token=plain-token-123"
+				return &plainSender{url: u, client: c, red: NewRedactor(u)}, []string{u, "plain-token-123"}
+			},
+			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b Behaviour) {
+				if r.URL.Query().Get("token") != "plain-token-123" {
+					t.Errorf("token = %q", r.URL.Query().Get("token"))
+				}
+				switch b {
+				case BehaveSucceed:
+					w.WriteHeader(http.StatusNoContent)
+				case BehaveTransient:
+					w.Header().Set("Retry-After", ContractRetryAfterHeader)
+					w.WriteHeader(http.StatusServiceUnavailable)
+				case BehavePermanent:
+					w.WriteHeader(http.StatusGone)
+				case BehaveRateLimit:
+					w.Header().Set("Retry-After", ContractRetryAfterHeader)
+					w.WriteHeader(http.StatusTooManyRequests)
+				}
+			},
+		}.Start,
+		TransientRetryAfter: true,
+		RateLimitRetryAfter: true,
+	})
+}
