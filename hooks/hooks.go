@@ -1,0 +1,159 @@
+// Package hooks installs, uninstalls and reports courier's git hooks, runs them, and tells which files the
+// index or a commit touched.
+//
+// Hooks go where git runs them (`git rev-parse --git-path hooks`: core.hooksPath, linked worktrees and
+// submodules included). Each hook is a short POSIX sh script from templates/hooks that finds the courier
+// binary and calls `courier hooks run <name>`; the logic lives in [Run]. A project's own ("foreign") hook is
+// never overwritten: it is renamed to `<name>.courier-chained`, runs first on every commit, and is renamed
+// back by [Uninstall].
+//
+// What a hook does with the files (validate, deliver) is injected by the caller through [Actions]; this
+// package only knows git. It reads the index and objects with go-git and never walks the whole tree: only
+// subtrees whose hashes differ are compared, and blob contents are read only for paths the caller matches.
+package hooks
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNotRepo is returned by [Open] for a directory that is not inside a git repository.
+var ErrNotRepo = errors.New("not a git repository")
+
+// Repo says where git will look. All paths are absolute.
+type Repo struct {
+	Top          string // top of the current worktree (the git dir itself for a bare repository)
+	GitDir       string // this worktree's git dir
+	CommonDir    string // common git dir (== GitDir except in linked worktrees)
+	MainWorktree string // root of the main worktree (mailbox and config live there); Top when there is none
+	HooksDir     string // where git runs hooks from: core.hooksPath (resolved like git) else CommonDir/hooks
+	HooksTracked bool   // HooksDir is inside Top and tracked by git (e.g. husky's .husky)
+}
+
+// Open finds the repository containing dir (a worktree, a linked worktree, a submodule or a git dir).
+// It asks git itself (`git rev-parse`), so every configuration layer is honoured. Outside a repository
+// it returns an error wrapping [ErrNotRepo].
+func Open(dir string) (*Repo, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", dir, err)
+	}
+	base := []string{"rev-parse", "--path-format=absolute", "--absolute-git-dir", "--git-common-dir", "--git-path", "hooks"}
+	lines, err := git(abs, append(base, "--show-toplevel")...)
+	bare := false
+	if err != nil {
+		// --show-toplevel fails in a bare repository or inside the git dir; try without it.
+		lines, err = git(abs, base...)
+		if err != nil {
+			if strings.Contains(err.Error(), "not a git repository") {
+				return nil, fmt.Errorf("open repository %s: %w", dir, ErrNotRepo)
+			}
+			return nil, fmt.Errorf("open repository %s: %w", dir, err)
+		}
+		bare = true
+	}
+	if len(lines) < 3 || (!bare && len(lines) < 4) {
+		return nil, fmt.Errorf("open repository %s: unexpected git rev-parse output %q", dir, lines)
+	}
+	r := &Repo{
+		GitDir:    filepath.Clean(lines[0]),
+		CommonDir: filepath.Clean(lines[1]),
+		HooksDir:  filepath.Clean(lines[2]),
+	}
+	if bare {
+		r.Top = r.GitDir
+	} else {
+		r.Top = filepath.Clean(lines[3])
+	}
+	r.MainWorktree = r.Top
+	if r.GitDir != r.CommonDir {
+		main, err := mainWorktree(r.Top)
+		if err != nil {
+			return nil, fmt.Errorf("open repository %s: %w", dir, err)
+		}
+		if main != "" {
+			r.MainWorktree = main
+		}
+	}
+	if r.HooksTracked, err = tracked(r); err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", dir, err)
+	}
+	return r, nil
+}
+
+// mainWorktree returns the first entry of `git worktree list`, or "" when it is bare.
+func mainWorktree(top string) (string, error) {
+	out, err := gitRaw(top, nil, "worktree", "list", "--porcelain", "-z")
+	if err != nil {
+		return "", err
+	}
+	var main string
+	for _, field := range strings.Split(string(out), "\x00") {
+		if field == "" {
+			break // end of the first record
+		}
+		if p, ok := strings.CutPrefix(field, "worktree "); ok {
+			main = p
+		}
+		if field == "bare" {
+			return "", nil
+		}
+	}
+	return filepath.Clean(main), nil
+}
+
+// tracked reports whether r.HooksDir lies inside the worktree and git tracks a file under it.
+func tracked(r *Repo) (bool, error) {
+	if r.Top == r.GitDir || within(r.HooksDir, r.GitDir) || within(r.HooksDir, r.CommonDir) {
+		return false, nil
+	}
+	rel, err := filepath.Rel(r.Top, r.HooksDir)
+	if err != nil || !filepath.IsLocal(rel) {
+		return false, nil
+	}
+	out, err := gitRaw(r.Top, nil, "ls-files", "-z", "--", filepath.ToSlash(rel))
+	if err != nil {
+		return false, err
+	}
+	return len(out) > 0, nil
+}
+
+// within reports whether path is dir or lies below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && (rel == "." || filepath.IsLocal(rel))
+}
+
+// git runs git in dir and returns its stdout lines.
+func git(dir string, args ...string) ([]string, error) {
+	out, err := gitRaw(dir, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n"), nil
+}
+
+// gitRaw runs git in dir with the process environment plus env and returns its stdout.
+func gitRaw(dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("git %s: %s", args[0], msg)
+	}
+	return out, nil
+}

@@ -1,0 +1,180 @@
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// Actions is what the hooks do with the files they find; cmd/courier supplies it.
+type Actions struct {
+	// Match reports whether path (slash-separated, relative to the worktree top) is a draft file of any
+	// work item. nil matches nothing.
+	Match func(path string) bool
+	// Under, when set, is a path prefix (e.g. "Issues/") outside which Match never reports true; commits
+	// are then diffed only below it. Optional: it only saves work.
+	Under string
+	// Validate checks the drafts staged for the commit (pre-commit). It prints its own error lines to
+	// stderr; a non-nil error blocks the commit. nil accepts everything.
+	Validate func(ctx context.Context, files []File, stderr io.Writer) error
+	// Deliver delivers the drafts a new or rewritten commit added or changed (post-commit, post-rewrite).
+	// It reports on stdout and stderr and never blocks the commit. nil does nothing.
+	Deliver func(ctx context.Context, files []File, stdout, stderr io.Writer)
+}
+
+// Run runs hook name (pre-commit, post-commit or post-rewrite) with git's args and stdin, and returns the
+// hook's exit code.
+//
+// A preserved foreign hook (`<name>.courier-chained` in r.HooksDir, if executable, as git requires) runs
+// first with the same args and stdin (post-rewrite's stdin is buffered so both get it). For pre-commit its
+// non-zero exit is returned at once (the commit is blocked, courier does not validate); for the others its
+// failure is reported and courier carries on. Then, unless getenv("COURIER_SKIP") is "1":
+//
+//   - pre-commit validates the matching files staged in the index git hands the hook ($GIT_INDEX_FILE,
+//     relative to r.Top; default GitDir/index) whose blob differs from HEAD's, and returns 1 when
+//     a.Validate fails (or the index cannot be read: set COURIER_SKIP=1 to commit anyway);
+//   - post-commit delivers the matching files HEAD added or changed (nothing for a merge), returns 0;
+//   - post-rewrite delivers the matching files of every rewritten commit (stdin "old new" lines), returns 0.
+//
+// An unknown hook name is a usage error: 2.
+func Run(ctx context.Context, r *Repo, name string, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, a Actions) int {
+	switch name {
+	case "pre-commit", "post-commit", "post-rewrite":
+	default:
+		fmt.Fprintf(stderr, "courier: unknown hook %q (courier runs pre-commit, post-commit and post-rewrite)\n", name)
+		return 2
+	}
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if a.Match == nil {
+		a.Match = func(string) bool { return false }
+	}
+	var input []byte
+	if name == "post-rewrite" && stdin != nil {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "courier: post-rewrite: read stdin: %v\n", err)
+		}
+		input = b
+		stdin = bytes.NewReader(input)
+	}
+	if code, ran := runChained(ctx, r, name, args, stdin, stdout, stderr); ran && code != 0 {
+		chained := filepath.Join(r.HooksDir, name+chainedSuffix)
+		if name == "pre-commit" {
+			fmt.Fprintf(stderr, "courier: the project's pre-commit hook (%s) exited %d: commit blocked\n", chained, code)
+			return code
+		}
+		fmt.Fprintf(stderr, "courier: the project's %s hook (%s) exited %d; courier carries on\n", name, chained, code)
+	}
+	if getenv("COURIER_SKIP") == "1" {
+		fmt.Fprintf(stderr, "courier: COURIER_SKIP=1, skipping %s\n", name)
+		return 0
+	}
+	switch name {
+	case "pre-commit":
+		return preCommit(ctx, r, stderr, getenv, a)
+	case "post-commit":
+		files, err := commitFilesUnder(r, "HEAD", a.Under, a.Match)
+		if err != nil {
+			fmt.Fprintf(stderr, "courier: post-commit: %v\n", err)
+			return 0
+		}
+		deliver(ctx, files, stdout, stderr, a)
+	case "post-rewrite":
+		files, err := rewrittenFilesUnder(r, bytes.NewReader(input), a.Under, a.Match)
+		if err != nil {
+			fmt.Fprintf(stderr, "courier: post-rewrite: %v\n", err)
+			return 0
+		}
+		deliver(ctx, files, stdout, stderr, a)
+	}
+	return 0
+}
+
+func deliver(ctx context.Context, files []File, stdout, stderr io.Writer, a Actions) {
+	if len(files) > 0 && a.Deliver != nil {
+		a.Deliver(ctx, files, stdout, stderr)
+	}
+}
+
+// preCommit validates the drafts staged for this commit: index entries that differ from HEAD.
+func preCommit(ctx context.Context, r *Repo, stderr io.Writer, getenv func(string) string, a Actions) int {
+	indexFile := getenv("GIT_INDEX_FILE")
+	if indexFile != "" && !filepath.IsAbs(indexFile) {
+		indexFile = filepath.Join(r.Top, indexFile)
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "courier: pre-commit: cannot read the staged drafts: %v (COURIER_SKIP=1 commits without courier)\n", err)
+		return 1
+	}
+	ents, err := indexEntries(r, indexFile, a.Match)
+	if err != nil {
+		return fail(err)
+	}
+	if len(ents) == 0 {
+		return 0
+	}
+	st := store(r)
+	defer st.Close()
+	head, err := headTree(st)
+	if err != nil {
+		return fail(err)
+	}
+	ents = changedVsTree(head, ents)
+	if len(ents) == 0 {
+		return 0
+	}
+	files, err := contents(st, ents)
+	if err != nil {
+		return fail(err)
+	}
+	if a.Validate != nil && a.Validate(ctx, files, stderr) != nil {
+		return 1
+	}
+	return 0
+}
+
+// runChained runs the preserved foreign hook, if there is one git would have run, and returns its exit
+// code and whether it ran.
+func runChained(ctx context.Context, r *Repo, name string, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, bool) {
+	path := filepath.Join(r.HooksDir, name+chainedSuffix)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	if !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		fmt.Fprintf(stderr, "courier: %s is not executable, so it does not run (git would not run it either)\n", path)
+		return 0, false
+	}
+	run := func(prog string, argv ...string) error {
+		cmd := exec.CommandContext(ctx, prog, argv...)
+		cmd.Dir = r.Top
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+		return cmd.Run()
+	}
+	err = run(path, args...)
+	if errors.Is(err, syscall.ENOEXEC) {
+		// A script without a #! line: like git, run it with the shell.
+		err = run("/bin/sh", append([]string{path}, args...)...)
+	}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.As(err, &exit):
+		if code := exit.ExitCode(); code > 0 {
+			return code, true
+		}
+		return 1, true // killed by a signal
+	default:
+		fmt.Fprintf(stderr, "courier: run %s: %v\n", path, err)
+		return 1, true
+	}
+}

@@ -1,0 +1,110 @@
+package hooks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// HookStatus is the effective state of one hook in the directory git runs hooks from.
+type HookStatus struct {
+	Name       string
+	Path       string // where git looks for it
+	Courier    bool   // the file there is courier's (carries a courier marker line)
+	Chained    string // path of the preserved foreign hook courier runs first, or ""
+	Executable bool   // the file exists and is executable: git will run it
+}
+
+// StatusReport is what [Status] found.
+type StatusReport struct {
+	HooksDir     string
+	HooksTracked bool
+	Hooks        []HookStatus
+	Warnings     []string // things that mean courier's hooks will not run as expected
+}
+
+// Status reports which of courier's hooks git will actually run from r.HooksDir, whether each is
+// courier's, which foreign hook is chained, and warnings: core.hooksPath pointing away from courier's
+// hooks (e.g. husky set it after install), a hook or preserved hook that is not executable, a recorded
+// binary that no longer exists, a hook set that is only partly courier's, earlier preserved hooks left
+// behind under numbered names.
+func Status(r *Repo) (*StatusReport, error) {
+	rep := &StatusReport{HooksDir: r.HooksDir, HooksTracked: r.HooksTracked}
+	var missing []string
+	for _, name := range hookNames() {
+		path := filepath.Join(r.HooksDir, name)
+		k, script, _, err := classify(path)
+		if err != nil {
+			return nil, fmt.Errorf("hooks status %s: %w", name, err)
+		}
+		hs := HookStatus{Name: name, Path: path, Courier: k == ours || k == unrecognised}
+		if k != absent {
+			hs.Executable = executable(path)
+			if !hs.Executable {
+				rep.warn("%s is not executable, so git does not run it (chmod +x %s)", path, path)
+			}
+		}
+		if !hs.Courier {
+			missing = append(missing, name)
+		}
+		if k == unrecognised {
+			rep.warn("%s carries a courier marker this version does not recognise (`courier hooks install --force` replaces it)", path)
+		}
+		if k == ours {
+			if bin := recordedBinary(script); bin != "" {
+				if _, err := os.Stat(bin); err != nil {
+					rep.warn("%s records courier at %s, which no longer exists; the hook falls back to courier on PATH (run `courier hooks install` to record the current binary)", path, bin)
+				}
+			}
+		}
+		chained := path + chainedSuffix
+		if _, err := os.Lstat(chained); err == nil {
+			hs.Chained = chained
+			if !executable(chained) {
+				rep.warn("%s is not executable, so it does not run (as git would not have run it)", chained)
+			}
+			if k == foreign {
+				rep.warn("%s replaced courier's hook; %s is kept but no longer runs (`courier hooks install --force` chains the new one)", path, chained)
+			}
+		}
+		for _, p := range numberedChained(r.HooksDir, name) {
+			rep.warn("%s is an earlier preserved hook that no longer runs", p)
+		}
+		rep.Hooks = append(rep.Hooks, hs)
+	}
+	if len(missing) == len(rep.Hooks) {
+		rep.warnElsewhere(r)
+	} else if len(missing) > 0 {
+		rep.warn("courier's hooks are only partly installed in %s (missing: %v); run `courier hooks install`", r.HooksDir, missing)
+	}
+	return rep, nil
+}
+
+// warnElsewhere warns when courier's hooks exist in the default hooks directory but git runs hooks from
+// another one (core.hooksPath), so they never run.
+func (rep *StatusReport) warnElsewhere(r *Repo) {
+	def := filepath.Join(r.CommonDir, "hooks")
+	if def == r.HooksDir {
+		return
+	}
+	for _, name := range hookNames() {
+		if k, _, _, err := classify(filepath.Join(def, name)); err == nil && (k == ours || k == unrecognised) {
+			rep.warn("core.hooksPath makes git run hooks from %s, but courier's hooks are in %s, so they do not run; run `courier hooks install` (with --force if that directory is tracked)", r.HooksDir, def)
+			return
+		}
+	}
+}
+
+func (rep *StatusReport) warn(format string, args ...any) {
+	rep.Warnings = append(rep.Warnings, fmt.Sprintf(format, args...))
+}
+
+// executable reports whether path (symlinks followed) is a regular file with an execute bit, as git
+// requires of a hook.
+func executable(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	return fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
