@@ -1,0 +1,96 @@
+package dingtalk
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/monoco/courier/adapters"
+)
+
+// Name is the provider name used in drafts and configuration.
+const Name = "dingtalk"
+
+// Documented limits (providers.md §1.1): 20 messages a minute per robot; exceeding it throttles the
+// robot for 10 minutes.
+const (
+	DefaultRate         = "20/min"
+	DefaultThrottleWait = "10m"
+)
+
+// MaxBody is the largest request body DingTalk accepts (observed errcode 460101 above it).
+const MaxBody = 20000
+
+// Config is the `providers.dingtalk` section (contract §10). Values arrive ${VAR}-expanded.
+type Config struct {
+	adapters.Common `yaml:",inline"`
+	// Webhook is the robot's URL, https://oapi.dingtalk.com/robot/send?access_token=…; the host is
+	// used as given (never rewritten).
+	Webhook string `yaml:"webhook,omitempty"`
+	// Secret is the robot's signing secret (SEC…); empty when the robot does not use 加签.
+	Secret string `yaml:"secret,omitempty"`
+	// Channels are aliases usable in `to:`, each its own robot.
+	Channels map[string]Channel `yaml:"channels,omitempty"`
+}
+
+// Channel is one robot reachable by alias. Its secret is its own: an empty secret means that
+// robot does not sign (the provider-level secret is not inherited).
+type Channel struct {
+	Webhook string `yaml:"webhook"`
+	Secret  string `yaml:"secret,omitempty"`
+}
+
+// Secrets returns every secret in cfg (webhook URLs, whose tokens the redactor also extracts, and
+// signing secrets) for the log redactor.
+func Secrets(cfg Config) []string {
+	out := []string{cfg.Webhook, cfg.Secret}
+	for _, name := range sortedKeys(cfg.Channels) {
+		out = append(out, cfg.Channels[name].Webhook, cfg.Channels[name].Secret)
+	}
+	return nonEmpty(out)
+}
+
+// validate checks cfg without echoing any secret and returns the throttle wait.
+func (cfg Config) validate() (time.Duration, error) {
+	if cfg.Webhook == "" && len(cfg.Channels) == 0 {
+		return 0, fmt.Errorf("%s: webhook: required (or at least one channel)", Name)
+	}
+	if cfg.Webhook != "" {
+		if err := adapters.CheckURL(cfg.Webhook); err != nil {
+			return 0, fmt.Errorf("%s: webhook: %w", Name, err)
+		}
+	}
+	for _, name := range sortedKeys(cfg.Channels) {
+		if err := adapters.CheckURL(cfg.Channels[name].Webhook); err != nil {
+			return 0, fmt.Errorf("%s: channels.%s.webhook: %w", Name, name, err)
+		}
+	}
+	wait := cfg.ThrottleWait
+	if wait == "" {
+		wait = DefaultThrottleWait
+	}
+	d, err := time.ParseDuration(wait)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: throttle_wait: %q is not a positive duration", Name, cfg.ThrottleWait)
+	}
+	return d, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func nonEmpty(ss []string) []string {
+	out := ss[:0]
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
