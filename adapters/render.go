@@ -40,7 +40,7 @@ func Title(subject, body string) string {
 		}
 	}
 	for _, l := range lines {
-		if t := strings.TrimSpace(l); t != "" {
+		if t := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "`~")); t != "" {
 			return t
 		}
 	}

@@ -8,7 +8,8 @@ func TestTitle(t *testing.T) {
 	tests := []struct{ subject, body, want string }{
 		{"Subject", "# Heading", "Subject"},
 		{"  ", "intro\n\n## Deploy ##\nx", "Deploy"},
-		{"", "```\n# not a heading\n```\nplain first", "plain first"},
+		{"", "```\n# not a heading\n```\nplain first", "# not a heading"},
+		{"", "intro\n```go\n# comment\n```", "intro"},
 		{"", "Setext\n======\nbody", "Setext"},
 		{"", "#hashtag is not a heading\nline", "#hashtag is not a heading"},
 		{"", "\n\n  first line  \nsecond", "first line"},
