@@ -6,8 +6,8 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/mail"
 	"net"
+	"net/mail"
 	"strings"
 	"testing"
 
