@@ -1,0 +1,214 @@
+package drafts
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// Options change how Deliver works.
+type Options struct {
+	Force    bool   // deliver again even when the ledger says this draft version was delivered (new ids)
+	DryRun   bool   // validate and stamp, report what would be delivered, write nothing
+	Provider string // replaces every draft's provider (`courier send --provider`)
+}
+
+// Delivered is one message enqueued (or, in a dry run, that would be).
+type Delivered struct {
+	Draft         string `json:"draft"` // repository-relative draft path
+	ID            string `json:"id"`
+	Provider      string `json:"provider"`
+	CorrelationID string `json:"correlation_id"`
+	Path          string `json:"path"` // absolute path of the message file in outbound/{provider}/
+}
+
+// Skipped is a valid draft that was not delivered, and why.
+type Skipped struct {
+	Draft  string `json:"draft"`
+	Reason string `json:"reason"`
+}
+
+// Result is what a Deliver run did: the `courier deliver --json` object (contract §11).
+type Result struct {
+	Delivered []Delivered        `json:"delivered"`
+	Skipped   []Skipped          `json:"skipped"`
+	Invalid   []*ValidationError `json:"invalid"`
+}
+
+// Deliverer validates, stamps and enqueues drafts into one mailbox, exactly once per draft version.
+type Deliverer struct {
+	Mailbox   *mailbox.Mailbox
+	Validator *Validator
+	Now       func() time.Time // nil means time.Now
+	Info      StampInfo
+}
+
+// Deliver validates every input and enqueues each valid, not yet delivered one, in path order. An
+// invalid draft is reported in Result.Invalid and never enqueued; the others are delivered all the
+// same. The error is only for I/O failures (and a cancelled ctx, checked between drafts); the Result
+// then holds what was done before it.
+//
+// Exactly once: under the mailbox's delivery lock, a draft version (path + blob id) whose ledger entry
+// is done is skipped (unless o.Force); an entry left as an intent by a crashed run is completed by
+// enqueueing only the recorded files that are missing, under their recorded ids; otherwise the
+// messages are stamped, the intent recorded, each message enqueued, and the entry marked done.
+func (d *Deliverer) Deliver(ctx context.Context, inputs []Input, o Options) (*Result, error) {
+	res := &Result{Delivered: []Delivered{}, Skipped: []Skipped{}, Invalid: []*ValidationError{}}
+	ins := append([]Input(nil), inputs...)
+	sort.SliceStable(ins, func(i, j int) bool { return ins[i].Path < ins[j].Path })
+	var valid []*Draft
+	for _, in := range ins {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		dr, errs := d.Validator.ParseAs(in, o.Provider)
+		if len(errs) > 0 {
+			res.Invalid = append(res.Invalid, errs...)
+			continue
+		}
+		valid = append(valid, dr)
+	}
+	if len(valid) == 0 {
+		return res, nil
+	}
+	if !o.DryRun {
+		unlock, err := d.Mailbox.LockDeliver()
+		if err != nil {
+			return res, err
+		}
+		defer unlock()
+	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	st := &stamper{mb: d.Mailbox, patterns: d.Validator.cfg.Patterns, providers: d.Validator.cfg.Providers, info: d.Info}
+	for _, dr := range valid {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if err := d.deliverOne(st, dr, now, o, res); err != nil {
+			return res, fmt.Errorf("deliver %s: %w", dr.Path, err)
+		}
+	}
+	return res, nil
+}
+
+func (d *Deliverer) deliverOne(st *stamper, dr *Draft, now func() time.Time, o Options, res *Result) error {
+	mb := d.Mailbox
+	e, err := mb.Ledger(dr.Path, dr.blob())
+	if err != nil {
+		return err
+	}
+	if e != nil && e.Done && !o.Force {
+		res.Skipped = append(res.Skipped, Skipped{Draft: dr.Path, Reason: "already delivered as " + strings.Join(e.IDs, ", ")})
+		return nil
+	}
+	if e != nil && !e.Done {
+		msgs, err := d.restamp(st, dr, e)
+		if err != nil {
+			return err
+		}
+		if msgs != nil {
+			return d.complete(dr, e, msgs, o, res)
+		}
+		// The configuration changed since the interrupted run: deliver the draft afresh.
+	}
+	msgs, err := st.stamp(dr, st.next(now()), o.Force)
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		for _, m := range msgs {
+			res.Delivered = append(res.Delivered, d.delivered(dr, m, filepath.Join(mb.Dir(mailbox.Outbound, m.Provider), mailbox.FileName(m))))
+		}
+		return nil
+	}
+	entry := &mailbox.LedgerEntry{Draft: dr.Path, Blob: dr.blob()}
+	for _, m := range msgs {
+		entry.Files = append(entry.Files, m.Provider+"/"+mailbox.FileName(m))
+		entry.IDs = append(entry.IDs, m.ID)
+	}
+	if err := mb.RecordLedger(entry); err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		p, err := mb.Enqueue(m)
+		if err != nil {
+			return err
+		}
+		res.Delivered = append(res.Delivered, d.delivered(dr, m, p))
+	}
+	entry.Done = true
+	return mb.RecordLedger(entry)
+}
+
+// restamp rebuilds the messages an interrupted run recorded in e: same ids, and created_at from the
+// recorded file names (second precision). It returns nil when the draft no longer stamps into the
+// recorded files (a changed configuration or --provider).
+func (d *Deliverer) restamp(st *stamper, dr *Draft, e *mailbox.LedgerEntry) ([]*mailbox.Message, error) {
+	if len(e.Files) == 0 || len(e.Files) != len(e.IDs) {
+		return nil, nil
+	}
+	times := make([]time.Time, len(e.Files))
+	for i, f := range e.Files {
+		_, name, _ := strings.Cut(f, "/")
+		stamp, _, _ := strings.Cut(name, "_")
+		t, err := time.Parse("20060102T150405", stamp)
+		if err != nil {
+			return nil, nil
+		}
+		times[i] = t
+	}
+	msgs, err := st.stamp(dr, times[0], false)
+	if err != nil || len(msgs) != len(e.Files) {
+		return nil, err
+	}
+	for i, m := range msgs {
+		m.ID, m.CreatedAt = e.IDs[i], mailbox.At(times[i])
+		if m.Provider+"/"+mailbox.FileName(m) != e.Files[i] {
+			return nil, nil
+		}
+	}
+	return msgs, nil
+}
+
+// complete finishes an interrupted delivery: it enqueues the recorded messages that are nowhere in
+// the mailbox and marks the entry done.
+func (d *Deliverer) complete(dr *Draft, e *mailbox.LedgerEntry, msgs []*mailbox.Message, o Options, res *Result) error {
+	mb := d.Mailbox
+	var present []string
+	for _, m := range msgs {
+		name := mailbox.FileName(m)
+		if mb.Exists(m.Provider, name) {
+			present = append(present, m.ID)
+			continue
+		}
+		p := filepath.Join(mb.Dir(mailbox.Outbound, m.Provider), name)
+		if !o.DryRun {
+			var err error
+			if p, err = mb.Enqueue(m); err != nil {
+				return err
+			}
+		}
+		res.Delivered = append(res.Delivered, d.delivered(dr, m, p))
+	}
+	if len(present) > 0 {
+		res.Skipped = append(res.Skipped, Skipped{Draft: dr.Path,
+			Reason: "already enqueued as " + strings.Join(present, ", ") + " (completing an interrupted delivery)"})
+	}
+	if o.DryRun {
+		return nil
+	}
+	e.Done = true
+	return mb.RecordLedger(e)
+}
+
+func (d *Deliverer) delivered(dr *Draft, m *mailbox.Message, p string) Delivered {
+	return Delivered{Draft: dr.Path, ID: m.ID, Provider: m.Provider, CorrelationID: m.CorrelationID, Path: p}
+}

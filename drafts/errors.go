@@ -1,0 +1,70 @@
+package drafts
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// MaxErrorsPerDraft bounds how many errors one draft reports (contract §11: at most a few lines).
+const MaxErrorsPerDraft = 3
+
+// ValidationError is one thing wrong with a draft: `File:Line: Field: Msg`.
+type ValidationError struct {
+	File  string `json:"draft"`   // relative to the repository, slash-separated
+	Line  int    `json:"line"`    // 1-based line in the draft; 0 when no line applies
+	Field string `json:"field"`   // the field at fault ("to", "options.schedule_at", "mentions[0].type"); "" for the file as a whole
+	Msg   string `json:"message"` // what is wrong
+}
+
+// Error formats e as `File:Line: Field: Msg`, leaving out the line when it is 0 and the field when it
+// is empty.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// errorList collects the errors of one draft.
+type errorList []*ValidationError
+
+func (l *errorList) add(field string, line int, msg string) {
+	*l = append(*l, &ValidationError{Line: line, Field: field, Msg: msg})
+}
+
+// finish sets the file on every error, orders them by line (those without one last), drops repeats
+// of one field and keeps at most MaxErrorsPerDraft.
+func (l errorList) finish(file string) []*ValidationError {
+	if len(l) == 0 {
+		return nil
+	}
+	sort.SliceStable(l, func(i, j int) bool {
+		li, lj := l[i].Line, l[j].Line
+		if li == 0 || lj == 0 {
+			return li != 0 && lj == 0
+		}
+		return li < lj
+	})
+	seen := map[string]bool{}
+	var out []*ValidationError
+	for _, e := range l {
+		if seen[e.Field] && e.Field != "" {
+			continue
+		}
+		seen[e.Field] = true
+		e.File = file
+		out = append(out, e)
+		if len(out) == MaxErrorsPerDraft {
+			break
+		}
+	}
+	return out
+}

@@ -1,0 +1,270 @@
+package drafts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// fields is the schema-valid frontmatter in typed form.
+type fields struct {
+	Provider      string                `json:"provider"`
+	To            recipients            `json:"to"`
+	Cc            recipients            `json:"cc"`
+	Bcc           recipients            `json:"bcc"`
+	Subject       string                `json:"subject"`
+	ContentType   string                `json:"content_type"`
+	Type          string                `json:"type"`
+	ReplyTo       string                `json:"reply_to"`
+	ThreadKey     string                `json:"thread_key"`
+	ThreadRoot    string                `json:"thread_root"`
+	Session       *mailbox.Session      `json:"session"`
+	Participants  *mailbox.Participants `json:"participants"`
+	Mentions      []mailbox.Mention     `json:"mentions"`
+	CorrelationID string                `json:"correlation_id"`
+	Options       *struct {
+		Silent     bool    `json:"silent"`
+		Urgent     bool    `json:"urgent"`
+		ScheduleAt *string `json:"schedule_at"`
+	} `json:"options"`
+}
+
+// recipients is `to`, `cc` or `bcc`: a string or a list of strings.
+type recipients []string
+
+func (r *recipients) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*r = recipients{s}
+		return nil
+	}
+	var l []string
+	if err := json.Unmarshal(b, &l); err != nil {
+		return err
+	}
+	*r = l
+	return nil
+}
+
+// semantic applies the rules the schema cannot express and builds the normalized message.
+type semantic struct {
+	cfg       *Config
+	doc       map[string]any
+	lines     map[string]int
+	closeLine int
+	body      []byte
+	bodyLine  int
+	errs      errorList
+}
+
+func (s *semantic) fail(field, msg string) { s.errs.add(field, s.lines[field], msg) }
+
+func (s *semantic) message() *mailbox.Message {
+	raw, err := json.Marshal(s.doc)
+	var f fields
+	if err == nil {
+		err = json.Unmarshal(raw, &f)
+	}
+	if err != nil { // the schema admitted it, so this is a bug; report rather than panic
+		s.errs.add("frontmatter", 1, "cannot read the frontmatter: "+err.Error())
+		return nil
+	}
+	m := &mailbox.Message{
+		Provider: f.Provider, To: trimAll(f.To), Cc: trimAll(f.Cc), Bcc: trimAll(f.Bcc), Subject: f.Subject,
+		ReplyTo: f.ReplyTo, ThreadKey: f.ThreadKey, ThreadRoot: f.ThreadRoot, Session: f.Session,
+		Participants: f.Participants, Mentions: f.Mentions, CorrelationID: f.CorrelationID,
+		Body: string(s.body),
+	}
+	if md, ok := s.doc["metadata"].(map[string]any); ok {
+		m.Metadata = md
+	}
+	s.provider(m)
+	s.contentType(f, m)
+	if f.Options != nil {
+		m.Options = &mailbox.Options{Silent: f.Options.Silent, Urgent: f.Options.Urgent}
+		if f.Options.ScheduleAt != nil {
+			t, err := mailbox.ParseTime(*f.Options.ScheduleAt)
+			if err != nil {
+				s.fail("options.schedule_at", fmt.Sprintf("%q is not an RFC 3339 timestamp (e.g. 2026-02-07T15:02:32+08:00)", *f.Options.ScheduleAt))
+			} else {
+				m.Options.ScheduleAt = &t
+			}
+		}
+	}
+	s.recipients(m)
+	if m.Participants != nil {
+		s.agree("to", m.To, m.Participants.To)
+		s.agree("cc", m.Cc, m.Participants.Cc)
+		s.agree("bcc", m.Bcc, m.Participants.Bcc)
+	}
+	return m
+}
+
+func trimAll(l []string) []string {
+	if l == nil {
+		return nil
+	}
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = strings.TrimSpace(s)
+	}
+	return out
+}
+
+func (s *semantic) provider(m *mailbox.Message) {
+	p := m.Provider
+	configured := s.configured()
+	switch {
+	case strings.ContainsAny(p, `/\.:`) || !mailbox.ValidProvider(p):
+		s.fail("provider", fmt.Sprintf("%q is not a valid provider name (a lower-case adapter name, no path characters)", p))
+	case !contains(KnownProviders, p):
+		msg := fmt.Sprintf("%q is not a configured provider", p)
+		if sug := suggest(p, configured); sug != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", sug)
+		} else if sug := suggest(p, KnownProviders); sug != "" {
+			msg += fmt.Sprintf(" (did you mean %q? it is not configured either)", sug)
+		} else {
+			msg += " (configured: " + strings.Join(configured, ", ") + ")"
+		}
+		s.fail("provider", msg)
+	case !contains(configured, p):
+		s.fail("provider", fmt.Sprintf("%q is not a configured provider (configured: %s)", p, strings.Join(configured, ", ")))
+	}
+}
+
+// configured lists the configured, known providers, "file" always among them.
+func (s *semantic) configured() []string {
+	out := []string{}
+	for _, k := range sortedKeys(s.cfg.Providers) {
+		if contains(KnownProviders, k) && k != "file" {
+			out = append(out, k)
+		}
+	}
+	return append(out, "file")
+}
+
+func (s *semantic) contentType(f fields, m *mailbox.Message) {
+	ct := f.ContentType
+	if f.Type != "" {
+		if ct != "" && ct != f.Type {
+			s.fail("type", fmt.Sprintf("is an alias of content_type, which says %q; give only one", ct))
+		}
+		ct = f.Type
+	}
+	if ct == "" {
+		ct = mailbox.ContentText
+	}
+	m.ContentType = ct
+	if ct == mailbox.ContentCard && !isObject(s.body) {
+		s.errs.add("body", s.bodyLine, "a card body must be a JSON or YAML object")
+	}
+}
+
+// isObject reports whether body is a JSON object or a YAML mapping (without anchors or aliases).
+func isObject(body []byte) bool {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) == nil {
+		return obj != nil
+	}
+	var n yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(body))
+	if dec.Decode(&n) != nil || len(n.Content) != 1 || n.Content[0].Kind != yaml.MappingNode {
+		return false
+	}
+	return !hasAlias(&n)
+}
+
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *semantic) recipients(m *mailbox.Message) {
+	for _, r := range []struct {
+		name string
+		list []string
+	}{{"to", m.To}, {"cc", m.Cc}, {"bcc", m.Bcc}} {
+		if r.name != "to" && len(r.list) > 0 && m.Provider != "email" {
+			s.fail(r.name, fmt.Sprintf("only the email provider takes %s (provider is %q)", r.name, m.Provider))
+			continue
+		}
+		for i, a := range r.list {
+			field := r.name
+			if _, ok := s.doc[r.name].([]any); ok {
+				field = fmt.Sprintf("%s[%d]", r.name, i)
+			}
+			if a == "" {
+				s.errs.add(field, s.lines[field], "must not be empty")
+				continue
+			}
+			if m.Provider == "email" && !s.isChannel(m.Provider, a) {
+				if _, err := mail.ParseAddress(a); err != nil {
+					s.errs.add(field, s.lines[field], fmt.Sprintf("%q is not a valid email address", a))
+				}
+			}
+		}
+	}
+}
+
+func (s *semantic) isChannel(provider, name string) bool {
+	return contains(s.cfg.Providers[provider].Channels, name)
+}
+
+// agree checks that the `to` shorthand (or cc, bcc) and participants.<name> name the same recipients:
+// each entry must equal a participant's id, email or platform_id, and each participant must be named.
+func (s *semantic) agree(name string, short []string, full []mailbox.Participant) {
+	if len(short) == 0 || len(full) == 0 {
+		return
+	}
+	field := "participants." + name
+	named := map[string]bool{}
+	for _, a := range short {
+		named[a] = true
+		if addr, err := mail.ParseAddress(a); err == nil {
+			named[addr.Address] = true
+		}
+	}
+	matched := map[string]bool{}
+	for _, p := range full {
+		hit := false
+		for _, k := range []string{p.ID, p.Email, p.PlatformID} {
+			if k != "" && named[k] {
+				hit, matched[k] = true, true
+			}
+		}
+		if !hit {
+			who := p.ID
+			if who == "" {
+				who = p.Email
+			}
+			if who == "" {
+				who = p.Name
+			}
+			s.fail(field, fmt.Sprintf("disagrees with %s: participant %q is not in %s", name, who, name))
+			return
+		}
+	}
+	for _, a := range short {
+		addr := a
+		if pa, err := mail.ParseAddress(a); err == nil {
+			addr = pa.Address
+		}
+		if !matched[a] && !matched[addr] {
+			s.fail(field, fmt.Sprintf("disagrees with %s: %q has no participant", name, a))
+			return
+		}
+	}
+}
