@@ -1,0 +1,501 @@
+package hooks_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/monoco/courier/hooks"
+)
+
+// foreignScript is a project's own hook: it logs its name, arguments and stdin to the shared log and
+// exits with $FOREIGN_FAIL (default 0).
+func foreignScript(name string) string {
+	return "#!/bin/sh\n" +
+		"{ printf 'foreign " + name + " %s\\n' \"$*\"; if [ " + name + " = post-rewrite ]; then sed 's/^/stdin /'; fi; } >> \"$COURIER_TEST_LOG\"\n" +
+		"[ -n \"$FOREIGN_FAIL\" ] && { echo 'foreign " + name + " refuses' >&2; exit \"$FOREIGN_FAIL\"; }\n" +
+		"exit 0\n"
+}
+
+func TestForeignPreCommitChained(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("init")
+	h := r.open()
+	writeForeign(t, filepath.Join(h.HooksDir, "pre-commit"), foreignScript("pre-commit"), 0o755)
+	r.install(h)
+	head := r.git("rev-parse", "HEAD")
+
+	t.Run("passing foreign hook runs first, then courier validates", func(t *testing.T) {
+		r.clearLog()
+		r.write(draftA, validMD)
+		r.commit("valid", draftA)
+		lines := r.logLines()
+		f, v := index(lines, "foreign pre-commit"), index(lines, "validate "+draftA)
+		if f < 0 || v < 0 || f > v {
+			t.Fatalf("want the foreign pre-commit before courier's validation; log:\n%s", strings.Join(lines, "\n"))
+		}
+		head = r.git("rev-parse", "HEAD")
+	})
+	t.Run("failing foreign hook blocks the commit before courier", func(t *testing.T) {
+		r.clearLog()
+		r.write("README.md", "# changed\n")
+		r.git("add", "README.md")
+		r.write(draftB, validMD)
+		r.git("add", draftB)
+		_, stderr, err := r.run([]string{"FOREIGN_FAIL=3"}, "commit", "-q", "-m", "blocked")
+		if err == nil {
+			t.Fatal("commit succeeded although the foreign pre-commit exited 3")
+		}
+		if r.git("rev-parse", "HEAD") != head {
+			t.Fatal("HEAD moved")
+		}
+		if !strings.Contains(stderr, "foreign pre-commit refuses") || !strings.Contains(stderr, "exited 3") {
+			t.Errorf("stderr = %q", stderr)
+		}
+		if lines := r.logLines(); index(lines, "validate") >= 0 || index(lines, "foreign pre-commit") < 0 {
+			t.Errorf("log = %q, want the foreign hook and no courier validation", lines)
+		}
+		r.git("reset", "-q")
+	})
+	t.Run("courier blocks an invalid draft after a passing foreign hook", func(t *testing.T) {
+		r.clearLog()
+		r.write(draftB, noToMD)
+		r.git("add", draftB)
+		_, stderr, err := r.run(nil, "commit", "-q", "-m", "invalid")
+		if err == nil || r.git("rev-parse", "HEAD") != head {
+			t.Fatal("an invalid draft was committed")
+		}
+		if !strings.Contains(stderr, draftB+":1: to: required field is missing") {
+			t.Errorf("stderr = %q", stderr)
+		}
+		if index(r.logLines(), "foreign pre-commit") < 0 {
+			t.Errorf("the foreign hook did not run")
+		}
+	})
+}
+
+func TestForeignPostHooksChained(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("init")
+	h := r.open()
+	writeForeign(t, filepath.Join(h.HooksDir, "post-commit"), foreignScript("post-commit"), 0o755)
+	writeForeign(t, filepath.Join(h.HooksDir, "post-rewrite"), foreignScript("post-rewrite"), 0o755)
+	r.install(h)
+
+	r.write(draftA, validMD)
+	r.git("add", draftA)
+	_, stderr, err := r.run([]string{"FOREIGN_FAIL=4"}, "commit", "-q", "-m", "draft")
+	if err != nil {
+		t.Fatalf("a failing foreign post-commit made the commit fail: %v %s", err, stderr)
+	}
+	if !strings.Contains(stderr, "exited 4; courier carries on") {
+		t.Errorf("stderr does not report the foreign failure: %q", stderr)
+	}
+	lines := r.logLines()
+	if f, d := index(lines, "foreign post-commit"), index(lines, "deliver post-commit "+draftA); f < 0 || d < f {
+		t.Errorf("want the foreign post-commit then courier's delivery; log:\n%s", strings.Join(lines, "\n"))
+	}
+
+	// Amend with a changed draft: post-rewrite gets "old new" on stdin, both hooks see it.
+	r.clearLog()
+	old := r.git("rev-parse", "HEAD")
+	r.write(draftA, valid2MD)
+	r.git("add", draftA)
+	r.git("commit", "-q", "--amend", "-m", "draft v2")
+	amended := r.git("rev-parse", "HEAD")
+	lines = r.logLines()
+	for _, want := range []string{"foreign post-rewrite amend", "stdin " + old + " " + amended, "deliver post-rewrite " + draftA + " " + r.blob(valid2MD)} {
+		if !contains(lines, want) {
+			t.Errorf("log lacks %q; log:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+func TestCommitAllAndCommitPathUseTheStagedContent(t *testing.T) {
+	r := newRepo(t)
+	r.write(draftA, validMD)
+	r.commit("root")
+	h := r.open()
+	r.install(h)
+	head := r.git("rev-parse", "HEAD")
+
+	r.write(draftA, noToMD) // tracked draft made invalid in the worktree only
+	for _, args := range [][]string{
+		{"commit", "-q", "-a", "-m", "all"},
+		{"commit", "-q", "-m", "path", "--", draftA},
+		{"commit", "-q", "-m", "only", "--only", draftA},
+	} {
+		_, stderr, err := r.run(nil, args...)
+		if err == nil || r.git("rev-parse", "HEAD") != head {
+			t.Fatalf("git %v committed an invalid draft", args)
+		}
+		if !strings.Contains(stderr, draftA+":1: to: required field is missing") {
+			t.Errorf("git %v: stderr = %q", args, stderr)
+		}
+	}
+
+	// A fix left unstaged does not make the staged invalid draft pass.
+	r.git("add", draftA)
+	r.write(draftA, validMD)
+	if _, _, err := r.run(nil, "commit", "-q", "-m", "unstaged fix"); err == nil || r.git("rev-parse", "HEAD") != head {
+		t.Fatal("an invalid staged draft was committed because the worktree copy is valid")
+	}
+
+	// And the reverse: staged valid content commits although the worktree copy is broken.
+	r.write(draftA, valid2MD)
+	r.git("add", draftA)
+	r.write(draftA, noToMD)
+	r.clearLog()
+	if _, stderr, err := r.run(nil, "commit", "-q", "-m", "staged fix"); err != nil {
+		t.Fatalf("valid staged draft blocked: %v %s", err, stderr)
+	}
+	if !contains(r.logLines(), "validate "+draftA+" "+r.blob(valid2MD)) {
+		t.Errorf("courier did not validate the staged blob; log: %q", r.logLines())
+	}
+}
+
+func TestStagedFilesReadsTheGivenIndex(t *testing.T) {
+	r := newRepo(t)
+	r.write(draftA, validMD)
+	r.write("other.txt", "o\n")
+	r.commit("root")
+	h := r.open()
+
+	tmp := filepath.Join(h.GitDir, "tmp-index")
+	env := []string{"GIT_INDEX_FILE=" + tmp}
+	r.write(draftB, noToMD)
+	if _, e, err := r.run(env, "read-tree", "HEAD"); err != nil {
+		t.Fatal(e)
+	}
+	if _, e, err := r.run(env, "add", draftB); err != nil {
+		t.Fatal(e)
+	}
+	r.write(draftB, validMD) // the worktree changes after staging
+
+	files, err := hooks.StagedFiles(h, tmp, isDraft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []hooks.File{
+		{Path: draftA, Blob: r.blob(validMD), Content: []byte(validMD)},
+		{Path: draftB, Blob: r.blob(noToMD), Content: []byte(noToMD)},
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("StagedFiles(temporary index) (-want +got):\n%s", diff)
+	}
+	files, err = hooks.StagedFiles(h, "", isDraft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want[:1], files); diff != "" {
+		t.Errorf("StagedFiles(default index) (-want +got):\n%s", diff)
+	}
+}
+
+// runHook calls hooks.Run in-process with the fake actions and returns exit code, stdout, stderr and log.
+func runHook(t *testing.T, h *hooks.Repo, name string, args []string, stdin string, env map[string]string) (int, string, string, string) {
+	t.Helper()
+	var out, errb, log bytes.Buffer
+	code := hooks.Run(context.Background(), h, name, args, strings.NewReader(stdin), &out, &errb,
+		func(k string) string { return env[k] }, fakeActions(&log, name))
+	return code, out.String(), errb.String(), log.String()
+}
+
+func TestRunPreCommit(t *testing.T) {
+	r := newRepo(t)
+	r.write(draftA, validMD)
+	r.write("Issues/Features/work/FEAT-0001/drafts/gone.md", validMD)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	h := r.open()
+
+	t.Run("nothing staged: Validate not called", func(t *testing.T) {
+		r.write("README.md", "# y\n")
+		r.git("add", "README.md")
+		code, _, stderr, log := runHook(t, h, "pre-commit", nil, "", nil)
+		if code != 0 || log != "" || stderr != "" {
+			t.Errorf("code %d, log %q, stderr %q; want 0 and no validation of unchanged drafts", code, log, stderr)
+		}
+	})
+	t.Run("only added or modified drafts, relative GIT_INDEX_FILE", func(t *testing.T) {
+		r.git("rm", "-q", "Issues/Features/work/FEAT-0001/drafts/gone.md")
+		tmp := "tmp-index" // relative to the top, as git may pass it
+		env := []string{"GIT_INDEX_FILE=" + filepath.Join(r.dir, tmp)}
+		if _, e, err := r.run(env, "read-tree", "HEAD"); err != nil {
+			t.Fatal(e)
+		}
+		r.write(draftB, noToMD)
+		if _, e, err := r.run(env, "add", draftB); err != nil {
+			t.Fatal(e)
+		}
+		code, _, stderr, log := runHook(t, h, "pre-commit", nil, "", map[string]string{"GIT_INDEX_FILE": tmp})
+		if code != 1 || log != "validate "+draftB+" "+r.blob(noToMD)+"\n" || !strings.Contains(stderr, draftB+":1: to:") {
+			t.Errorf("code %d, log %q, stderr %q; want 1 after validating only %s from the temporary index", code, log, stderr, draftB)
+		}
+		// The default index has the deletion staged and nothing else: nothing to validate.
+		code, _, _, log = runHook(t, h, "pre-commit", nil, "", nil)
+		if code != 0 || log != "" {
+			t.Errorf("default index: code %d, log %q; want 0, nothing validated", code, log)
+		}
+	})
+	t.Run("COURIER_SKIP", func(t *testing.T) {
+		code, _, stderr, log := runHook(t, h, "pre-commit", nil, "", map[string]string{"GIT_INDEX_FILE": "tmp-index", "COURIER_SKIP": "1"})
+		if code != 0 || log != "" || stderr != "courier: COURIER_SKIP=1, skipping pre-commit\n" {
+			t.Errorf("code %d, log %q, stderr %q", code, log, stderr)
+		}
+	})
+}
+
+func TestRunUnknownHook(t *testing.T) {
+	r := newRepo(t)
+	code, _, stderr, _ := runHook(t, r.open(), "pre-push", nil, "", nil)
+	if code != 2 || !strings.Contains(stderr, `unknown hook "pre-push"`) {
+		t.Errorf("code %d, stderr %q; want 2 and an error", code, stderr)
+	}
+}
+
+func TestCommitFiles(t *testing.T) {
+	r := newRepo(t)
+	c := "Issues/Fixes/work/FIX-0002/drafts/c.md"
+	r.write(draftA, validMD)
+	r.write(c, validMD)
+	r.write("Issues/Features/work/FEAT-0001/notes.md", "not a draft\n")
+	r.write("src/main.go", "package main\n")
+	root := r.commit("root")
+	h := r.open()
+
+	files, err := hooks.CommitFiles(h, root, isDraft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []hooks.File{
+		{Path: draftA, Blob: r.blob(validMD), Content: []byte(validMD)},
+		{Path: c, Blob: r.blob(validMD), Content: []byte(validMD)},
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("CommitFiles(root) (-want +got):\n%s", diff)
+	}
+
+	r.write(draftA, valid2MD) // modified
+	r.write(draftB, noToMD)   // added
+	r.git("rm", "-q", c)      // deleted
+	r.write("src/main.go", "package main // changed\n")
+	r.write("Issues/Features/work/FEAT-0001/drafts/mode.md", validMD)
+	second := r.commit("second")
+	files, err = hooks.CommitFiles(h, "HEAD", isDraft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []hooks.File{
+		{Path: draftA, Blob: r.blob(valid2MD), Content: []byte(valid2MD)},
+		{Path: "Issues/Features/work/FEAT-0001/drafts/mode.md", Blob: r.blob(validMD), Content: []byte(validMD)},
+		{Path: draftB, Blob: r.blob(noToMD), Content: []byte(noToMD)},
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("CommitFiles(second) (-want +got):\n%s", diff)
+	}
+
+	// A mode-only change is not new content.
+	if err := os.Chmod(filepath.Join(r.dir, "Issues/Features/work/FEAT-0001/drafts/mode.md"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("chmod")
+	if files, err := hooks.CommitFiles(h, "main", isDraft); err != nil || len(files) != 0 {
+		t.Errorf("CommitFiles(mode change) = %+v, %v; want none", files, err)
+	}
+
+	// Merge: a draft arriving by merge is not returned.
+	r.git("checkout", "-q", "-b", "side", second)
+	r.write("Issues/Features/work/FEAT-0003/drafts/side.md", validMD)
+	r.commit("side draft")
+	r.git("checkout", "-q", "main")
+	r.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+	files, err = hooks.CommitFiles(h, "HEAD", isDraft)
+	if err != nil || files != nil {
+		t.Errorf("CommitFiles(merge) = %+v, %v; want nil", files, err)
+	}
+	if _, err := hooks.CommitFiles(h, "no-such-branch", isDraft); err == nil {
+		t.Errorf("CommitFiles(unknown revision) succeeded")
+	}
+}
+
+func TestRunPostCommit(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	h := r.open()
+	r.write(draftA, validMD)
+	r.write("Notes/drafts/x.md", validMD) // outside Issues/: never matches
+	r.commit("draft")
+	for _, under := range []string{"", "Issues/"} {
+		var out, errb, log bytes.Buffer
+		a := fakeActions(&log, "post-commit")
+		a.Under = under
+		code := hooks.Run(context.Background(), h, "post-commit", nil, nil, &out, &errb, func(string) string { return "" }, a)
+		if want := "deliver post-commit " + draftA + " " + r.blob(validMD) + "\n"; code != 0 || log.String() != want || out.String() != "delivered "+draftA+"\n" {
+			t.Errorf("Under %q: code %d, log %q, stdout %q, stderr %q; want %q", under, code, log.String(), out.String(), errb.String(), want)
+		}
+	}
+}
+
+func TestRewrittenFiles(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	h := r.open()
+	r.write(draftA, validMD)
+	first := r.commit("a")
+	r.git("commit", "-q", "--amend", "-m", "a (amended, same content)")
+	amended := r.git("rev-parse", "HEAD")
+	r.write(draftB, noToMD)
+	second := r.commit("b")
+
+	// A rebase that rewrote both commits, with a stray merge and a blank line.
+	r.git("checkout", "-q", "-b", "side", first)
+	r.write("side.txt", "s\n")
+	r.commit("side")
+	r.git("checkout", "-q", "main")
+	r.git("merge", "-q", "--no-ff", "-m", "merge", "side")
+	merge := r.git("rev-parse", "HEAD")
+	input := first + " " + amended + "\n\n" + first + " " + amended + " extra\n" + second + " " + second + "\n" + first + " " + merge + "\n"
+
+	files, err := hooks.RewrittenFiles(h, strings.NewReader(input), isDraft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []hooks.File{
+		{Path: draftA, Blob: r.blob(validMD), Content: []byte(validMD)},
+		{Path: draftB, Blob: r.blob(noToMD), Content: []byte(noToMD)},
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("RewrittenFiles (-want +got):\n%s", diff)
+	}
+	if _, err := hooks.RewrittenFiles(h, strings.NewReader("nonsense\n"), isDraft); err == nil {
+		t.Errorf("RewrittenFiles accepted a malformed line")
+	}
+}
+
+func TestRebaseThroughHooks(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	r.install(r.open())
+	r.git("checkout", "-q", "-b", "feat/FEAT-0001")
+	r.write(draftA, validMD)
+	r.commit("draft")
+	r.git("checkout", "-q", "main")
+	r.write("main.txt", "m\n")
+	r.commit("main moves")
+	r.git("checkout", "-q", "feat/FEAT-0001")
+	r.clearLog()
+	r.git("rebase", "-q", "main")
+	lines := r.logLines()
+	if !contains(lines, "deliver post-rewrite "+draftA+" "+r.blob(validMD)) {
+		t.Errorf("post-rewrite after rebase did not hand the rebased draft to Deliver; log:\n%s", strings.Join(lines, "\n"))
+	}
+	if index(lines, "deliver post-rewrite main.txt") >= 0 {
+		t.Errorf("a non-draft was delivered")
+	}
+}
+
+func TestCourierSkip(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	h := r.open()
+	writeForeign(t, filepath.Join(h.HooksDir, "pre-commit"), foreignScript("pre-commit"), 0o755)
+	r.install(h)
+	r.clearLog()
+	r.write(draftA, noToMD)
+	r.git("add", draftA)
+	_, stderr, err := r.run([]string{"COURIER_SKIP=1"}, "commit", "-q", "-m", "skip")
+	if err != nil {
+		t.Fatalf("COURIER_SKIP=1 commit failed: %v %s", err, stderr)
+	}
+	for _, name := range []string{"pre-commit", "post-commit"} {
+		if n := count(stderr, "courier: COURIER_SKIP=1, skipping "+name); n != 1 {
+			t.Errorf("%d skip lines for %s, want 1; stderr:\n%s", n, name, stderr)
+		}
+	}
+	lines := r.logLines()
+	if index(lines, "foreign pre-commit") < 0 || index(lines, "courier ") >= 0 {
+		t.Errorf("log = %q, want the foreign hook to run and courier not to", lines)
+	}
+
+	// The foreign hook still counts when courier is skipped.
+	r.write(draftA, validMD)
+	r.git("add", draftA)
+	if _, _, err := r.run([]string{"COURIER_SKIP=1", "FOREIGN_FAIL=1"}, "commit", "-q", "-m", "x"); err == nil {
+		t.Errorf("COURIER_SKIP=1 also skipped the blocking foreign pre-commit")
+	}
+}
+
+// pathWithOnlyGit returns a PATH holding git and, if courier is set, a `courier` link to it.
+func pathWithOnlyGit(t *testing.T, courier string) string {
+	t.Helper()
+	dir := t.TempDir()
+	g, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(g, filepath.Join(dir, "git")); err != nil {
+		t.Fatal(err)
+	}
+	if courier != "" {
+		if err := os.Symlink(courier, filepath.Join(dir, "courier")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCourierBinaryMissing(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	h := r.open()
+	writeForeign(t, filepath.Join(h.HooksDir, "pre-commit"), foreignScript("pre-commit"), 0o755)
+	gone := filepath.Join(t.TempDir(), "courier")
+	if _, err := hooks.Install(h, hooks.InstallOptions{Binary: gone}); err != nil {
+		t.Fatal(err)
+	}
+	path := []string{"PATH=" + pathWithOnlyGit(t, "")}
+	r.clearLog()
+	r.write(draftA, noToMD)
+	r.git("add", draftA)
+	_, stderr, err := r.run(path, "commit", "-q", "-m", "no courier")
+	if err != nil {
+		t.Fatalf("commit without courier failed: %v\n%s", err, stderr)
+	}
+	line := "courier: binary not found (was " + gone + "); reinstall courier or run 'courier hooks uninstall'; not blocking this commit"
+	if n := count(stderr, line); n != 2 || strings.Count(stderr, "\n") != 2 {
+		t.Errorf("stderr = %q; want exactly %q once per hook (pre-commit, post-commit)", stderr, line)
+	}
+	if lines := r.logLines(); index(lines, "foreign pre-commit") < 0 {
+		t.Errorf("the chained foreign hook did not run: %q", lines)
+	}
+
+	// The foreign pre-commit's exit status still counts.
+	r.write("README.md", "# y\n")
+	r.git("add", "README.md")
+	if _, _, err := r.run(append(path, "FOREIGN_FAIL=1"), "commit", "-q", "-m", "x"); err == nil {
+		t.Errorf("commit succeeded although the chained foreign pre-commit failed")
+	}
+
+	// Missing at the recorded path but on PATH: the hook uses it.
+	r.clearLog()
+	r.git("reset", "-q", "--hard")
+	r.write(draftB, noToMD)
+	r.git("add", draftB)
+	_, stderr, err = r.run([]string{"PATH=" + pathWithOnlyGit(t, testBinary(t))}, "commit", "-q", "-m", "x")
+	if err == nil || !strings.Contains(stderr, draftB+":1: to: required field is missing") {
+		t.Errorf("courier on PATH was not used: err %v, stderr %q", err, stderr)
+	}
+}
