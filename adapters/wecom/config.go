@@ -1,0 +1,76 @@
+package wecom
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/monoco/courier/adapters"
+)
+
+// Name is the provider name used in drafts and configuration.
+const Name = "wecom"
+
+// Documented limit (providers.md §3): 20 messages a minute per robot; errcode 45009 asks to wait
+// about a minute.
+const (
+	DefaultRate         = "20/min"
+	DefaultThrottleWait = "1m"
+)
+
+// Content limits in bytes (UTF-8) of text.content and markdown.content.
+const (
+	MaxText     = 2048
+	MaxMarkdown = 4096
+)
+
+// Config is the `providers.wecom` section (contract §10). The robot's key in the URL is its only
+// credential; there is no signing.
+type Config struct {
+	adapters.Common `yaml:",inline"`
+	// Webhook is https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<key>.
+	Webhook string `yaml:"webhook,omitempty"`
+	// Channels are aliases usable in `to:`, each its own robot.
+	Channels map[string]Channel `yaml:"channels,omitempty"`
+}
+
+// Channel is one robot reachable by alias.
+type Channel struct {
+	Webhook string `yaml:"webhook"`
+}
+
+// Secrets returns every secret in cfg (the webhook URLs; the redactor also extracts their key)
+// for the log redactor.
+func Secrets(cfg Config) []string {
+	out := []string{cfg.Webhook}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
+		out = append(out, cfg.Channels[name].Webhook)
+	}
+	return slices.DeleteFunc(out, func(s string) bool { return s == "" })
+}
+
+func (cfg Config) validate() (time.Duration, error) {
+	if cfg.Webhook == "" && len(cfg.Channels) == 0 {
+		return 0, fmt.Errorf("%s: webhook: required (or at least one channel)", Name)
+	}
+	if cfg.Webhook != "" {
+		if err := adapters.CheckURL(cfg.Webhook); err != nil {
+			return 0, fmt.Errorf("%s: webhook: %w", Name, err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
+		if err := adapters.CheckURL(cfg.Channels[name].Webhook); err != nil {
+			return 0, fmt.Errorf("%s: channels.%s.webhook: %w", Name, name, err)
+		}
+	}
+	wait := cfg.ThrottleWait
+	if wait == "" {
+		wait = DefaultThrottleWait
+	}
+	d, err := time.ParseDuration(wait)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: throttle_wait: %q is not a positive duration", Name, cfg.ThrottleWait)
+	}
+	return d, nil
+}

@@ -1,0 +1,35 @@
+package wecom
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/monoco/courier/adapters"
+)
+
+func TestContract(t *testing.T) {
+	adapters.RunContract(t, adapters.ContractHarness{
+		Start: adapters.HTTPFake{
+			New: func(t *testing.T, base string, c *http.Client) (adapters.Sender, []string) {
+				cfg := Config{Webhook: base + "/cgi-bin/webhook/send?key=" + key}
+				s, err := New(cfg, adapters.Options{Client: c})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s, append(Secrets(cfg), key)
+			},
+			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+				f := &fakeRobot{t: t, key: key}
+				switch b {
+				case adapters.BehaveTransient:
+					f.script(200, wecomAnswer(-1, "system busy"))
+				case adapters.BehavePermanent:
+					f.script(200, wecomAnswer(93004, "robot disabled"))
+				case adapters.BehaveRateLimit:
+					f.script(200, wecomAnswer(45009, "api freq out of limit"))
+				}
+				f.ServeHTTP(w, r)
+			},
+		}.Start,
+	})
+}

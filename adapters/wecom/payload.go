@@ -1,0 +1,139 @@
+package wecom
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// render builds the request body for m: text → text with mentioned_list (user ids, "@all") and
+// mentioned_mobile_list (targets of digits); markdown → markdown (v1, which supports <@userid>
+// mentions); card → the body object as a whole WeCom payload (it must name its msgtype, e.g.
+// template_card or news).
+func render(m *mailbox.Message) (map[string]any, error) {
+	switch ct := contentType(m); ct {
+	case mailbox.ContentText:
+		text := map[string]any{"content": m.Body}
+		users, mobiles := mentions(m.Mentions)
+		if len(users) > 0 {
+			text["mentioned_list"] = users
+		}
+		if len(mobiles) > 0 {
+			text["mentioned_mobile_list"] = mobiles
+		}
+		return map[string]any{"msgtype": "text", "text": text}, nil
+	case mailbox.ContentMarkdown:
+		body := m.Body
+		users, _ := mentions(m.Mentions)
+		var tags []string
+		for _, u := range users {
+			if t := "<@" + u + ">"; u != "@all" && !strings.Contains(body, t) {
+				tags = append(tags, t)
+			}
+		}
+		if len(tags) > 0 {
+			body = strings.TrimRight(body, " \t\r\n") + "\n" + strings.Join(tags, " ")
+		}
+		return map[string]any{"msgtype": "markdown", "markdown": map[string]any{"content": body}}, nil
+	case mailbox.ContentCard:
+		obj, err := adapters.CardObject(m.Body)
+		if err != nil {
+			return nil, &adapters.CheckError{Field: "body", Msg: err.Error()}
+		}
+		mt, _ := obj["msgtype"].(string)
+		if mt == "" {
+			return nil, &adapters.CheckError{Field: "body",
+				Msg: "card: a " + Name + " card is a whole payload naming its msgtype (e.g. template_card)"}
+		}
+		if _, ok := obj[mt].(map[string]any); !ok {
+			return nil, &adapters.CheckError{Field: "body", Msg: fmt.Sprintf("card: msgtype %q needs a %q object", mt, mt)}
+		}
+		return obj, nil
+	default:
+		return nil, &adapters.CheckError{Field: "content_type",
+			Msg: fmt.Sprintf("%s does not support %q (use text, markdown or card)", Name, ct)}
+	}
+}
+
+func contentType(m *mailbox.Message) string {
+	if m.ContentType == "" {
+		return mailbox.ContentText
+	}
+	return m.ContentType
+}
+
+// mentions splits mentions into user ids (type all → "@all") and mobile numbers (digits).
+func mentions(ms []mailbox.Mention) (users, mobiles []string) {
+	for _, mt := range ms {
+		switch mt.Type {
+		case "all":
+			users = append(users, "@all")
+		case "user", "":
+			t := strings.TrimSpace(mt.Target)
+			switch {
+			case t == "":
+			case isDigits(t):
+				mobiles = append(mobiles, t)
+			default:
+				users = append(users, t)
+			}
+		}
+	}
+	return users, mobiles
+}
+
+func isDigits(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Check reports what WeCom would refuse, before enqueue: content type html; mentions other than
+// user and all (and, in markdown, anything but user ids); an empty body; text.content over
+// MaxText bytes or markdown.content over MaxMarkdown bytes; a card that is not a whole payload.
+func Check(m *mailbox.Message) error {
+	ct := contentType(m)
+	for _, mt := range m.Mentions {
+		switch {
+		case mt.Type != "user" && mt.Type != "all" && mt.Type != "":
+			return &adapters.CheckError{Field: "mentions",
+				Msg: fmt.Sprintf("%s supports mentions of type user and all, not %q", Name, mt.Type)}
+		case mt.Type != "all" && strings.TrimSpace(mt.Target) == "":
+			return &adapters.CheckError{Field: "mentions", Msg: "a user mention needs a target (user id or mobile)"}
+		case ct == mailbox.ContentMarkdown && (mt.Type == "all" || isDigits(strings.TrimSpace(mt.Target))):
+			return &adapters.CheckError{Field: "mentions",
+				Msg: Name + " markdown can mention user ids only (use content_type text for @all or mobiles)"}
+		}
+	}
+	if ct != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
+		return &adapters.CheckError{Field: "body", Msg: "empty: " + Name + " refuses empty messages"}
+	}
+	p, err := render(m)
+	if err != nil {
+		return err
+	}
+	limit, key := 0, ""
+	switch ct {
+	case mailbox.ContentText:
+		limit, key = MaxText, "text"
+	case mailbox.ContentMarkdown:
+		limit, key = MaxMarkdown, "markdown"
+	default:
+		return nil
+	}
+	content, _ := p[key].(map[string]any)["content"].(string)
+	if n := len(content); n > limit {
+		return &adapters.CheckError{Field: "body", Msg: fmt.Sprintf(
+			"%s %s content is %d bytes; %s accepts at most %d", Name, key, n, Name, limit)}
+	}
+	return nil
+}

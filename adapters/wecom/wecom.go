@@ -1,0 +1,131 @@
+// Package wecom sends courier messages through a WeCom (企业微信) group robot (webhook with `key`,
+// no signing). Success is only errcode 0; every other answer is classified as permanent,
+// transient or rate limited by errcode, never by errmsg (providers.md §3).
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// Sender sends to WeCom group robots. Safe for concurrent use.
+type Sender struct {
+	cfg      Config
+	client   *http.Client
+	now      func() time.Time
+	throttle time.Duration
+	red      *adapters.Redactor
+}
+
+// New validates cfg (URLs must be https except loopback; errors never echo the key).
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	throttle, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	opts = opts.WithDefaults()
+	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
+		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
+}
+
+// Send posts m to the robot its `to` selects: a configured channel alias, else the default
+// webhook. Several different aliases in one message is a permanent error. WeCom returns no
+// message id, so the id is always "". Errors are redacted.
+func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
+	return "", s.red.Error(s.send(ctx, m))
+}
+
+func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
+	hook, err := s.target(m)
+	if err != nil {
+		return err
+	}
+	p, err := render(m)
+	if err != nil {
+		return adapters.Permanent("%s: %v", Name, err)
+	}
+	body, err := adapters.MarshalJSON(p)
+	if err != nil {
+		return adapters.Permanent("%s: encode: %v", Name, err)
+	}
+	resp, err := adapters.PostJSON(ctx, s.client, hook, body, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", Name, err)
+	}
+	return s.classify(resp)
+}
+
+func (s *Sender) target(m *mailbox.Message) (string, error) {
+	alias, err := adapters.PickAlias(m.To, s.cfg.Channels)
+	if err != nil {
+		return "", adapters.Permanent("%s: %v", Name, err)
+	}
+	if alias != "" {
+		return s.cfg.Channels[alias].Webhook, nil
+	}
+	if s.cfg.Webhook == "" {
+		return "", adapters.Permanent("%s: to %q is not a configured channel and no default webhook is set",
+			Name, strings.Join(m.To, ", "))
+	}
+	return s.cfg.Webhook, nil
+}
+
+type answer struct {
+	ErrCode *int   `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+// classify maps the answer to nil or a classified failure. A non-200 status is transient (429:
+// rate limited) since WeCom reports its own errors with HTTP 200; unknown errcodes are transient.
+func (s *Sender) classify(resp *adapters.Response) error {
+	if resp.Status != http.StatusOK {
+		after := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
+		if resp.Status == http.StatusTooManyRequests {
+			return adapters.RateLimited(after, "%s: HTTP 429: rate limited", Name)
+		}
+		return adapters.Transient(after, "%s: HTTP %d %s", Name, resp.Status, http.StatusText(resp.Status))
+	}
+	var a answer
+	if err := json.Unmarshal(resp.Body, &a); err != nil {
+		return adapters.Transient(0, "%s: HTTP 200 with an unreadable answer (not JSON); delivery unknown", Name)
+	}
+	if a.ErrCode == nil {
+		return adapters.Transient(0, "%s: answer without errcode; delivery unknown", Name)
+	}
+	code, msg := *a.ErrCode, shortMsg(a.ErrMsg)
+	switch code {
+	case 0:
+		return nil
+	case -1:
+		return adapters.Transient(0, "%s: errcode -1: system busy: %s", Name, msg)
+	case 45009:
+		return adapters.RateLimited(s.throttle, "%s: errcode 45009: rate limited (over 20/min): %s", Name, msg)
+	case 45033:
+		return adapters.Transient(0, "%s: errcode 45033: concurrency limit: %s", Name, msg)
+	case 93000:
+		return adapters.Permanent("%s: errcode 93000: invalid webhook URL or robot removed: %s", Name, msg)
+	case 93004:
+		return adapters.Permanent("%s: errcode 93004: robot disabled: %s", Name, msg)
+	case 93008:
+		return adapters.Permanent("%s: errcode 93008: robot not in the group: %s", Name, msg)
+	case 40008, 44004, 45002, 40007, 41006, 40058:
+		return adapters.Permanent("%s: errcode %d: invalid message: %s", Name, code, msg)
+	default:
+		return adapters.Transient(0, "%s: errcode %d: %s", Name, code, msg)
+	}
+}
+
+// shortMsg drops WeCom's ", hint: […], from ip: …, more info at …" suffix.
+func shortMsg(s string) string {
+	if i := strings.Index(s, ", hint:"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
