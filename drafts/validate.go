@@ -144,6 +144,9 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 		if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			line, msg = n+d.lineOffset, m[2]
+			if strings.HasPrefix(msg, "did not find expected") {
+				line++ // yaml.v3 reports these parser errors at a 0-based line
+			}
 		}
 		d.errs.add("frontmatter", line, "invalid YAML: "+strings.TrimPrefix(msg, "yaml: "))
 		return nil, nil, d.errs

@@ -66,6 +66,7 @@ type yamlDoc struct {
 	lineOffset int            // file line of the frontmatter's first line, minus one
 	lines      map[string]int // field path ("options.schedule_at", "to[1]") → file line
 	errs       errorList
+	aliased    bool // an anchor or alias was reported; one such error is enough
 }
 
 func joinPath(parent, key string) string {
@@ -84,12 +85,11 @@ func (d *yamlDoc) convert(n *yaml.Node, p string, s, items shape) any {
 	if where == "" {
 		where = "frontmatter"
 	}
-	if n.Kind == yaml.AliasNode {
-		d.errs.add(where, line, "YAML aliases (*name) are not allowed in a draft")
-		return nil
-	}
-	if n.Anchor != "" {
-		d.errs.add(where, line, "YAML anchors (&name) are not allowed in a draft")
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		if !d.aliased {
+			d.aliased = true
+			d.errs.add(where, line, "YAML anchors (&name) and aliases (*name) are not allowed in a draft")
+		}
 		return nil
 	}
 	switch n.Kind {
