@@ -1,0 +1,216 @@
+// Package slack sends courier messages to Slack: through an incoming webhook (success is HTTP 200
+// with the body "ok"; errors are plain-text codes such as invalid_token or no_service), or, when a
+// bot token is configured, through chat.postMessage (success is "ok": true with the message's
+// ts, returned as the provider message id). Markdown is converted to Slack mrkdwn. 429 answers
+// are rate limits honouring Retry-After; 5xx and Slack's internal_error-style codes are
+// transient; credential, channel and payload errors are permanent (providers.md §4).
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// Sender sends to Slack. Safe for concurrent use; every Send honours ctx and the client's timeout.
+type Sender struct {
+	cfg      Config
+	client   *http.Client
+	now      func() time.Time
+	throttle time.Duration
+	red      *adapters.Redactor
+}
+
+// New validates cfg (URLs must be https except loopback; errors never echo a secret).
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	throttle, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.APIBase == "" {
+		cfg.APIBase = DefaultAPIBase
+	}
+	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
+	opts = opts.WithDefaults()
+	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
+		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
+}
+
+// Send posts m. Routing: a `to` entry naming an alias with a webhook → that webhook; else, with
+// a bot token, chat.postMessage to the alias's channel, or the `to` entry (a channel id or name),
+// or Channel; else the default webhook (`to` is then only a label: a webhook posts to its own
+// channel). thread_ts is the first of thread_key, thread_root, reply_to that is a Slack ts.
+// A webhook returns no message id (""); chat.postMessage returns the posted ts. Errors are redacted.
+func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
+	id, err := s.send(ctx, m)
+	return id, s.red.Error(err)
+}
+
+func (s *Sender) send(ctx context.Context, m *mailbox.Message) (string, error) {
+	p, err := render(m)
+	if err != nil {
+		return "", adapters.Permanent("%s: %v", Name, err)
+	}
+	for _, ts := range []string{m.ThreadKey, m.ThreadRoot, m.ReplyTo} {
+		if slackTS.MatchString(strings.TrimSpace(ts)) {
+			p["thread_ts"] = strings.TrimSpace(ts)
+			break
+		}
+	}
+	hook, channel, err := s.route(m)
+	if err != nil {
+		return "", err
+	}
+	if hook != "" {
+		return "", s.webhook(ctx, hook, p)
+	}
+	p["channel"] = channel
+	return s.postMessage(ctx, p)
+}
+
+// route picks the webhook (hook != "") or the chat.postMessage channel for m.
+func (s *Sender) route(m *mailbox.Message) (hook, channel string, err error) {
+	alias, err := adapters.PickAlias(m.To, s.cfg.Channels)
+	if err != nil {
+		return "", "", adapters.Permanent("%s: %v", Name, err)
+	}
+	if alias != "" {
+		ch := s.cfg.Channels[alias]
+		if ch.Webhook != "" {
+			return ch.Webhook, "", nil
+		}
+		return "", ch.Channel, nil
+	}
+	if s.cfg.Token == "" {
+		if s.cfg.Webhook == "" {
+			return "", "", adapters.Permanent("%s: to %q names no configured channel and no default webhook is set",
+				Name, strings.Join(m.To, ", "))
+		}
+		return s.cfg.Webhook, "", nil
+	}
+	var found []string
+	for _, t := range m.To {
+		if t = strings.TrimSpace(t); channelRef.MatchString(t) && !contains(found, t) {
+			found = append(found, t)
+		}
+	}
+	switch {
+	case len(found) == 1:
+		return "", found[0], nil
+	case len(found) > 1:
+		return "", "", adapters.Permanent("%s: to names several channels (%s); send one message per channel",
+			Name, strings.Join(found, ", "))
+	case s.cfg.Channel != "":
+		return "", s.cfg.Channel, nil
+	}
+	return "", "", adapters.Permanent("%s: no channel: `to` is not a channel id or name and no default channel is set", Name)
+}
+
+// channelRef is a conversation id (C…, G…, D…, or a user id for a DM) or a channel name.
+var channelRef = regexp.MustCompile(`^(?:[CGDUW][A-Z0-9]{6,}|#?[a-z0-9][a-z0-9._-]{0,79})$`)
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// webhook posts p to an incoming webhook.
+func (s *Sender) webhook(ctx context.Context, hook string, p map[string]any) error {
+	body, err := adapters.MarshalJSON(p)
+	if err != nil {
+		return adapters.Permanent("%s: encode payload: %v", Name, err)
+	}
+	resp, err := adapters.PostJSON(ctx, s.client, hook, body, nil)
+	if err != nil {
+		return fmt.Errorf("%s: webhook: %w", Name, err)
+	}
+	code := strings.TrimSpace(firstLine(resp.Body))
+	if resp.Status == http.StatusOK && code == "ok" {
+		return nil
+	}
+	return s.classify(resp, code, "webhook")
+}
+
+// postMessage calls chat.postMessage with p and returns the posted message's ts.
+func (s *Sender) postMessage(ctx context.Context, p map[string]any) (string, error) {
+	body, err := adapters.MarshalJSON(p)
+	if err != nil {
+		return "", adapters.Permanent("%s: encode payload: %v", Name, err)
+	}
+	h := http.Header{"Authorization": {"Bearer " + s.cfg.Token}}
+	resp, err := adapters.PostJSON(ctx, s.client, s.cfg.APIBase+"/chat.postMessage", body, h)
+	if err != nil {
+		return "", fmt.Errorf("%s: chat.postMessage: %w", Name, err)
+	}
+	if resp.Status != http.StatusOK {
+		return "", s.classify(resp, strings.TrimSpace(firstLine(resp.Body)), "chat.postMessage")
+	}
+	var a struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+		TS    string `json:"ts"`
+	}
+	if err := json.Unmarshal(resp.Body, &a); err != nil {
+		return "", adapters.Transient(0, "%s: chat.postMessage: HTTP 200 with an unreadable answer", Name)
+	}
+	if a.OK {
+		return a.TS, nil
+	}
+	if a.Error == "" {
+		a.Error = "ok false without an error code"
+	}
+	return "", s.classify(resp, a.Error, "chat.postMessage")
+}
+
+// Error codes (providers.md §4) that are worth retrying, and those that mean "slow down".
+var (
+	transientCodes = map[string]bool{"internal_error": true, "fatal_error": true, "service_unavailable": true,
+		"request_timeout": true, "team_added_to_org": true}
+	rateCodes = map[string]bool{"ratelimited": true, "rate_limited": true, "message_limit_exceeded": true}
+)
+
+// classify turns a failed answer into a Failure. code is Slack's error code (webhook body or
+// chat.postMessage "error"); everything unrecognised that is not 429/5xx is permanent, as Slack's
+// credential, channel and payload errors are.
+func (s *Sender) classify(resp *adapters.Response, code, api string) error {
+	after := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
+	if len(code) > 200 {
+		code = code[:200] + "…"
+	}
+	what := fmt.Sprintf("%s: %s: HTTP %d", Name, api, resp.Status)
+	if code != "" {
+		what += ": " + code
+	}
+	switch {
+	case resp.Status == http.StatusTooManyRequests || rateCodes[code]:
+		if after == 0 {
+			after = s.throttle
+		}
+		return adapters.RateLimited(after, "%s (rate limited)", what)
+	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout || transientCodes[code]:
+		return adapters.Transient(after, "%s", what)
+	case resp.Status == http.StatusOK && api == "webhook":
+		return adapters.Transient(after, "%s (the webhook did not answer \"ok\")", what)
+	default:
+		return adapters.Permanent("%s", what)
+	}
+}
+
+func firstLine(b []byte) string {
+	s := string(b)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
