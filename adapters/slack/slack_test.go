@@ -134,7 +134,7 @@ func TestRouting(t *testing.T) {
 
 func TestThreadTS(t *testing.T) {
 	for _, tc := range []struct {
-		name                  string
+		name                   string
 		key, root, reply, want string
 	}{
 		{"thread_key", "1700000000.000100", "", "1700000000.000200", "1700000000.000100"},
