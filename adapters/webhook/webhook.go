@@ -1,0 +1,124 @@
+// Package webhook POSTs courier messages to any HTTP endpoint as Standard Webhooks v1 events:
+// body {"type": "courier.message", "timestamp", "data": {…message fields…, "body"}}, headers
+// webhook-id (the message id, stable across retries), webhook-timestamp and webhook-signature
+// (v1 HMAC-SHA256). 2xx is success; 429 is rate limited; 408 and 5xx are transient; anything else
+// (3xx included: redirects are not followed) is permanent.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// Sender posts to the configured endpoint. Safe for concurrent use.
+type Sender struct {
+	cfg      Config
+	client   *http.Client
+	now      func() time.Time
+	throttle time.Duration
+	red      *adapters.Redactor
+}
+
+// New validates cfg: url https (or loopback http), secret of the form whsec_<base64>. Errors
+// never echo the URL or the secret.
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.WithDefaults()
+	client := *opts.Client // do not follow redirects: a 3xx is a failure (Standard Webhooks)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	throttle, _ := parseWait(cfg.ThrottleWait)
+	return &Sender{cfg: cfg, client: &client, now: opts.Now, throttle: throttle,
+		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
+}
+
+func parseWait(s string) (time.Duration, error) {
+	if s == "" {
+		s = DefaultThrottleWait
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration", s)
+	}
+	return d, nil
+}
+
+// Send posts m to the endpoint its `to` selects (a channel alias, else url). The receiver's answer
+// body is not a message id, so the id returned is always "". Errors are redacted.
+func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
+	return "", s.red.Error(s.send(ctx, m))
+}
+
+func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
+	target, secret, err := s.target(m)
+	if err != nil {
+		return err
+	}
+	key, err := decodeSecret(secret)
+	if err != nil {
+		return adapters.Permanent("%s: secret: %v", Name, err)
+	}
+	if m.ID == "" || strings.Contains(m.ID, ".") {
+		return adapters.Permanent("%s: message id %q cannot be a webhook-id", Name, m.ID)
+	}
+	now := s.now()
+	body, err := render(m, now)
+	if err != nil {
+		return adapters.Permanent("%s: encode: %v", Name, err)
+	}
+	h := http.Header{}
+	h.Set("webhook-id", m.ID)
+	h.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	if key != nil {
+		h.Set("webhook-signature", signature(key, m.ID, now.Unix(), body))
+	}
+	resp, err := adapters.PostJSON(ctx, s.client, target, body, h)
+	if err != nil {
+		return fmt.Errorf("%s: %w", Name, err)
+	}
+	err = adapters.ClassifyHTTPAt(resp, now)
+	var f *adapters.Failure
+	if errors.As(err, &f) && f.RateLimited() && f.RetryAfter() == 0 {
+		err = adapters.RateLimited(s.throttle, "%s", f.Error())
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w%s", Name, err, snippet(resp.Body))
+	}
+	return nil
+}
+
+func (s *Sender) target(m *mailbox.Message) (string, string, error) {
+	alias, err := adapters.PickAlias(m.To, s.cfg.Channels)
+	if err != nil {
+		return "", "", adapters.Permanent("%s: %v", Name, err)
+	}
+	if alias != "" {
+		return s.cfg.Channels[alias].URL, s.cfg.Channels[alias].Secret, nil
+	}
+	if s.cfg.URL == "" {
+		return "", "", adapters.Permanent("%s: to %q is not a configured channel and no url is set",
+			Name, strings.Join(m.To, ", "))
+	}
+	return s.cfg.URL, s.cfg.Secret, nil
+}
+
+// snippet quotes the start of a receiver's error answer (redacted by Send) to help the operator.
+func snippet(b []byte) string {
+	t := strings.Join(strings.Fields(string(b)), " ")
+	if t == "" {
+		return ""
+	}
+	if r := []rune(t); len(r) > 200 {
+		t = string(r[:200]) + "…"
+	}
+	return ": " + t
+}
