@@ -1,0 +1,405 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// engine is one Run or Once: a claim directory, the index and the in-flight sends. Only the loop
+// goroutine touches its fields; workers report back through results.
+type engine struct {
+	w           *Watcher
+	claimer     *mailbox.Claimer
+	sealer      *mailbox.Sealer
+	ix          *index
+	results     chan result
+	inflight    int
+	sendCtx     context.Context // cancelled when shutdown grace runs out
+	cancelSends context.CancelFunc
+	sum         Summary
+	dirMod      map[string]time.Time // provider → outbound dir mtime at its last complete listing
+	fsw         *fsnotify.Watcher
+	watched     map[string]bool
+	parses      int // files read by see (tests check that rescans do not re-read)
+}
+
+func (w *Watcher) start(notify bool) (*engine, error) {
+	if !w.busy.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	en, err := w.newEngine(notify)
+	if err != nil {
+		w.busy.Store(false)
+		return nil, err
+	}
+	return en, nil
+}
+
+func (w *Watcher) newEngine(notify bool) (*engine, error) {
+	sealer, err := w.mb.Sealer()
+	if err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	claimer, err := w.mb.NewClaimer()
+	if err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	en := &engine{w: w, claimer: claimer, sealer: sealer, results: make(chan result, w.cfg.Concurrency),
+		sendCtx: ctx, cancelSends: cancel, dirMod: map[string]time.Time{}, watched: map[string]bool{},
+		ix: newIndex(func(p string) Rate { return w.cfg.Providers[p].Rate })}
+	en.recover()
+	if notify {
+		fsw, err := fsnotify.NewWatcher()
+		if err == nil {
+			err = fsw.Add(en.outboundRoot())
+		}
+		if err != nil {
+			w.cfg.Logger.Warn("file notifications unavailable; polling only", "err", err)
+			if fsw != nil {
+				fsw.Close()
+			}
+		} else {
+			en.fsw = fsw
+		}
+	}
+	return en, nil
+}
+
+func (en *engine) close() {
+	en.cancelSends()
+	if en.fsw != nil {
+		en.fsw.Close()
+	}
+	if err := en.claimer.Close(); err != nil {
+		en.w.cfg.Logger.Error("returning claims failed", "err", err)
+	}
+	en.w.busy.Store(false)
+}
+
+func (en *engine) outboundRoot() string { return filepath.Join(en.w.mb.Root, string(mailbox.Outbound)) }
+
+// recover returns the claims of dead watchers to outbound.
+func (en *engine) recover() {
+	n, err := en.w.mb.RecoverStale()
+	if err != nil {
+		en.w.cfg.Logger.Error("recovering stale claims failed", "err", err)
+	}
+	if n > 0 {
+		en.w.cfg.Logger.Info("recovered messages claimed by a stopped watcher", "count", n)
+	}
+}
+
+// Run watches the mailbox and sends what is due until ctx is cancelled: it recovers stale claims,
+// scans outbound/, then wakes on file notifications, on the timer of the next due message and on a
+// rescan every Interval. When ctx is cancelled it stops claiming, lets in-flight sends finish for up
+// to ShutdownGrace, then cancels them and releases their claims back to the queue. It returns nil on
+// a clean stop.
+func (w *Watcher) Run(ctx context.Context) error {
+	en, err := w.start(true)
+	if err != nil {
+		return err
+	}
+	defer en.close()
+	en.scanAll(true)
+	ticker := time.NewTicker(w.cfg.Interval)
+	defer ticker.Stop()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var events chan fsnotify.Event
+	var errs chan error
+	if en.fsw != nil {
+		events, errs = en.fsw.Events, en.fsw.Errors
+	}
+	for {
+		rateWake, pauseWake := en.dispatch()
+		timer.Reset(until(earliest(earliest(rateWake, pauseWake), en.ix.nextDue()), w.cfg.Now(), w.cfg.Interval))
+		select {
+		case <-ctx.Done():
+			en.shutdown()
+			return nil
+		case r := <-en.results:
+			en.settle(r)
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			en.onEvent(ev)
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			if !errors.Is(err, fsnotify.ErrEventOverflow) {
+				w.cfg.Logger.Warn("file notification error; rescanning", "err", err)
+			}
+			en.scanAll(true)
+		case <-ticker.C:
+			en.recover()
+			en.scanAll(false)
+		case <-w.sweep:
+			en.recover()
+			en.scanAll(true)
+		case <-timer.C:
+		}
+	}
+}
+
+// Once sends everything due now and waits for those sends (including waits for the channels' token
+// buckets), then returns what it did. Messages that a provider throttled, or that a failure deferred,
+// stay queued for a later run. If ctx is cancelled it stops like Run and returns ctx.Err().
+func (w *Watcher) Once(ctx context.Context) (Summary, error) {
+	en, err := w.start(false)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer en.close()
+	en.scanAll(true)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if ctx.Err() != nil {
+			en.shutdown()
+			return en.sum, ctx.Err()
+		}
+		rateWake, _ := en.dispatch()
+		if en.inflight == 0 && rateWake.IsZero() {
+			return en.sum, nil
+		}
+		timer.Reset(until(rateWake, w.cfg.Now(), time.Hour))
+		select {
+		case <-ctx.Done():
+		case r := <-en.results:
+			en.settle(r)
+		case <-timer.C:
+		}
+	}
+}
+
+// until is how long from now until t (at least 1ms); def when t is zero.
+func until(t, now time.Time, def time.Duration) time.Duration {
+	if t.IsZero() {
+		return def
+	}
+	if d := t.Sub(now); d > time.Millisecond {
+		return d
+	}
+	return time.Millisecond
+}
+
+// dispatch starts as many sends as the worker pool allows and reports when channels blocked by their
+// token bucket (rateWake) or by a provider throttle (pauseWake) may go again.
+func (en *engine) dispatch() (rateWake, pauseWake time.Time) {
+	now := en.w.cfg.Now()
+	en.ix.promote(now)
+	for en.inflight < en.w.cfg.Concurrency {
+		e, rw, pw := en.ix.take(now)
+		if e == nil {
+			return rw, pw
+		}
+		en.inflight++
+		go func() { en.results <- en.process(en.sendCtx, e) }()
+	}
+	return time.Time{}, time.Time{}
+}
+
+// settle applies a worker's result to the index.
+func (en *engine) settle(r result) {
+	en.inflight--
+	e := r.e
+	en.ix.finish(e)
+	now := en.w.cfg.Now()
+	if r.pause > 0 {
+		e.ch.pausedUntil = now.Add(r.pause)
+	}
+	switch r.outcome {
+	case outGone, outSent, outDead:
+		en.ix.remove(e)
+	case outDeferred, outReleased:
+		e.mod, e.size = r.mod, r.size
+		en.ix.place(e, r.due, now)
+	case outError:
+		en.ix.place(e, now.Add(en.w.cfg.Interval), now) // don't spin on a failing mailbox
+	}
+	switch r.outcome {
+	case outSent:
+		en.sum.Sent++
+	case outDead:
+		en.sum.DeadLettered++
+	case outDeferred:
+		en.sum.Deferred++
+	}
+}
+
+// shutdown waits up to ShutdownGrace for in-flight sends, then cancels them; their workers release
+// the claims. A sender that ignores cancellation is given two more seconds, after which Close returns
+// its claim to the queue anyway.
+func (en *engine) shutdown() {
+	if en.drain(en.w.cfg.ShutdownGrace) {
+		return
+	}
+	en.w.cfg.Logger.Warn("shutdown grace over; cancelling in-flight sends", "count", en.inflight)
+	en.cancelSends()
+	if !en.drain(2 * time.Second) {
+		en.w.cfg.Logger.Error("senders ignored cancellation; releasing their claims", "count", en.inflight)
+	}
+}
+
+func (en *engine) drain(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for en.inflight > 0 {
+		select {
+		case r := <-en.results:
+			en.settle(r)
+		case <-t.C:
+			return false
+		}
+	}
+	return true
+}
+
+// scanAll lists outbound/: every provider directory is watched and, when it changed since its last
+// complete listing (or force), listed. Known files are re-read only when their size or mtime changed.
+func (en *engine) scanAll(force bool) {
+	provs, err := os.ReadDir(en.outboundRoot())
+	if err != nil {
+		en.w.cfg.Logger.Error("listing outbound failed", "err", err)
+		return
+	}
+	now := en.w.cfg.Now()
+	for _, p := range provs {
+		if p.IsDir() && !strings.HasPrefix(p.Name(), ".") {
+			en.watchDir(p.Name())
+			en.scanDir(p.Name(), force, now)
+		}
+	}
+}
+
+func (en *engine) watchDir(provider string) {
+	if en.fsw == nil || en.watched[provider] {
+		return
+	}
+	if err := en.fsw.Add(filepath.Join(en.outboundRoot(), provider)); err != nil {
+		en.w.cfg.Logger.Warn("cannot watch provider directory; relying on rescans", "provider", provider, "err", err)
+		return
+	}
+	en.watched[provider] = true
+}
+
+func (en *engine) scanDir(provider string, force bool, now time.Time) {
+	dir := filepath.Join(en.outboundRoot(), provider)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return
+	}
+	if last, ok := en.dirMod[provider]; ok && !force && fi.ModTime().Equal(last) {
+		return
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		en.w.cfg.Logger.Error("listing outbound failed", "provider", provider, "err", err)
+		return
+	}
+	present := make(map[string]bool, len(files))
+	for _, f := range files {
+		if !f.Type().IsRegular() || !mailbox.IsMessageName(f.Name()) {
+			continue
+		}
+		info, err := f.Info()
+		if err != nil {
+			continue
+		}
+		present[f.Name()] = true
+		en.see(provider, f.Name(), info, now)
+	}
+	for _, e := range en.ix.entries {
+		if e.provider == provider && !e.inflight && !present[e.name] {
+			en.ix.remove(e)
+		}
+	}
+	// Trust the directory mtime only once it is safely in the past: on a filesystem with coarse
+	// timestamps a change in the same tick would otherwise go unseen.
+	if time.Since(fi.ModTime()) > 2*time.Second {
+		en.dirMod[provider] = fi.ModTime()
+	} else {
+		delete(en.dirMod, provider)
+	}
+}
+
+// onEvent handles one file notification: a provider directory appearing, or a message file
+// appearing, changing or leaving.
+func (en *engine) onEvent(ev fsnotify.Event) {
+	rel, err := filepath.Rel(en.outboundRoot(), ev.Name)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return
+	}
+	parts := strings.Split(rel, string(filepath.Separator))
+	switch {
+	case len(parts) == 1:
+		if strings.HasPrefix(parts[0], ".") {
+			return
+		}
+		if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+			en.watchDir(parts[0])
+			en.scanDir(parts[0], true, en.w.cfg.Now())
+		} else {
+			delete(en.watched, parts[0])
+		}
+	case len(parts) == 2 && mailbox.IsMessageName(parts[1]):
+		provider, name := parts[0], parts[1]
+		info, err := os.Lstat(ev.Name)
+		if err != nil || !info.Mode().IsRegular() {
+			if e := en.ix.entries[entryKey(provider, name)]; e != nil && !e.inflight {
+				en.ix.remove(e)
+			}
+			return
+		}
+		en.see(provider, name, info, en.w.cfg.Now())
+	}
+}
+
+// see indexes one outbound file, parsing it when it is new or changed. A file that cannot be parsed
+// is due at once: the worker that claims it dead-letters it with the reason.
+func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
+	k := entryKey(provider, name)
+	e := en.ix.entries[k]
+	if e != nil && (e.inflight || (e.mod.Equal(info.ModTime()) && e.size == info.Size())) {
+		return
+	}
+	var due time.Time
+	to := ""
+	en.parses++
+	m, err := mailbox.Read(filepath.Join(en.outboundRoot(), provider, name))
+	switch {
+	case err == nil:
+		due = m.Due()
+		if len(m.To) > 0 {
+			to = m.To[0]
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		if e != nil {
+			en.ix.remove(e)
+		}
+		return
+	}
+	if e == nil {
+		e = &entry{provider: provider, name: name}
+		en.ix.entries[k] = e
+	}
+	en.ix.unready(e)
+	e.ch = en.ix.channelFor(provider, to)
+	e.mod, e.size = info.ModTime(), info.Size()
+	en.ix.place(e, due, now)
+}
