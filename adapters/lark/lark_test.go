@@ -182,8 +182,12 @@ func TestGolden(t *testing.T) {
 
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
-	b, _ := json.MarshalIndent(v, "", "  ")
-	got := string(b) + "\n"
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+	got := buf.String()
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
