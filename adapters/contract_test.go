@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/monoco/courier/delivery/mailbox"
@@ -56,4 +57,24 @@ func TestRunContractPlainHTTP(t *testing.T) {
 		TransientRetryAfter: true,
 		RateLimitRetryAfter: true,
 	})
+}
+
+// TestCountingTransportDetectsLeaks shows the body check of RunContract can fail.
+func TestCountingTransportDetectsLeaks(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	defer srv.Close()
+	ct := &countingTransport{base: srv.Client().Transport}
+	c := &http.Client{Transport: ct}
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.unclosed(); n != 1 {
+		t.Errorf("unclosed = %d before Close, want 1", n)
+	}
+	_ = resp.Body.Close()
+	_ = resp.Body.Close()
+	if n := ct.unclosed(); n != 0 {
+		t.Errorf("unclosed = %d after Close, want 0", n)
+	}
 }
