@@ -1,0 +1,102 @@
+package teams
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/monoco/courier/adapters"
+)
+
+// Name is the provider name used in drafts and configuration.
+const Name = "teams"
+
+// Limits (providers.md §5.2): Microsoft documents no rate limit for Workflows webhook triggers
+// (UNVERIFIED), so there is no default rate; a 429 without Retry-After waits DefaultThrottleWait.
+const (
+	DefaultRate         = ""
+	DefaultThrottleWait = "1m"
+)
+
+// Config is the `providers.teams` section (contract §10). Values arrive ${VAR}-expanded.
+type Config struct {
+	adapters.Common `yaml:",inline"`
+	// Webhook is the Workflows ("When a Teams webhook request is received") trigger URL,
+	// https://….logic.azure.com:443/workflows/…/invoke?…&sig=… or
+	// https://….environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/…&sig=….
+	Webhook string `yaml:"webhook,omitempty"`
+	// Channels are aliases usable in `to:`, each its own workflow webhook.
+	Channels map[string]Channel `yaml:"channels,omitempty"`
+}
+
+// Channel is one workflow webhook reachable by alias.
+type Channel struct {
+	Webhook string `yaml:"webhook"`
+}
+
+// Secrets returns every webhook URL in cfg (the redactor also extracts their sig and workflow id).
+func Secrets(cfg Config) []string {
+	var out []string
+	if cfg.Webhook != "" {
+		out = append(out, cfg.Webhook)
+	}
+	for _, name := range sortedKeys(cfg.Channels) {
+		if w := cfg.Channels[name].Webhook; w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// validate checks cfg without echoing any secret and returns the throttle wait.
+func (cfg Config) validate() (time.Duration, error) {
+	if cfg.Webhook == "" && len(cfg.Channels) == 0 {
+		return 0, fmt.Errorf("%s: webhook: required (or at least one channel)", Name)
+	}
+	if cfg.Webhook != "" {
+		if err := checkHook(cfg.Webhook); err != nil {
+			return 0, fmt.Errorf("%s: webhook: %w", Name, err)
+		}
+	}
+	for _, name := range sortedKeys(cfg.Channels) {
+		if err := checkHook(cfg.Channels[name].Webhook); err != nil {
+			return 0, fmt.Errorf("%s: channels.%s.webhook: %w", Name, name, err)
+		}
+	}
+	wait := cfg.ThrottleWait
+	if wait == "" {
+		wait = DefaultThrottleWait
+	}
+	d, err := time.ParseDuration(wait)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: throttle_wait: %q is not a positive duration", Name, cfg.ThrottleWait)
+	}
+	return d, nil
+}
+
+// checkHook requires https (loopback excepted) and refuses the retired Office 365 connector URLs
+// (providers.md §5.1: they stop working in May 2026).
+func checkHook(raw string) error {
+	if err := adapters.CheckURL(raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(raw)
+	host := strings.ToLower(u.Hostname())
+	if strings.HasSuffix(host, ".webhook.office.com") ||
+		(host == "outlook.office.com" && strings.HasPrefix(u.Path, "/webhook")) {
+		return fmt.Errorf("this is a retired Office 365 connector URL; create a Workflows webhook " +
+			"(Teams channel → Workflows → \"Post to a channel when a webhook request is received\")")
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

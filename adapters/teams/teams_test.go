@@ -1,0 +1,203 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+const (
+	sig      = "sIgSecretValue0123456789abcdefXYZ"
+	flowPath = "/workflows/0f1e2d3c4b5a69788796a5b4c3d2e1f0/triggers/manual/paths/invoke"
+)
+
+func hookURL(base, s string) string {
+	return base + flowPath + "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + s
+}
+
+// fakeFlow plays a Workflows trigger: it checks the sig and the message envelope like the real
+// trigger and flow would, and answers 202 (or the scripted reply).
+type fakeFlow struct {
+	reply func(w http.ResponseWriter)
+	mu    sync.Mutex
+	got   []map[string]any
+}
+
+func jsonErr(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg}})
+}
+
+func (f *fakeFlow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	if r.Method != http.MethodPost || r.URL.Path != flowPath || r.URL.Query().Get("sig") != sig {
+		jsonErr(w, 401, "DirectApiAuthorizationRequired", "The request must be authenticated.")
+		return
+	}
+	var env map[string]any
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/json" || json.Unmarshal(raw, &env) != nil || !hasAdaptive(env) || env["type"] != "message" {
+		jsonErr(w, 400, "InvalidRequestContent", "The request content was invalid.")
+		return
+	}
+	f.mu.Lock()
+	f.got = append(f.got, env)
+	f.mu.Unlock()
+	if f.reply != nil {
+		f.reply(w)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func TestContract(t *testing.T) {
+	adapters.RunContract(t, adapters.ContractHarness{
+		Start: adapters.HTTPFake{
+			New: func(t *testing.T, base string, c *http.Client) (adapters.Sender, []string) {
+				cfg := Config{Webhook: hookURL(base, sig)}
+				s, err := New(cfg, adapters.Options{Client: c})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s, append(Secrets(cfg), sig)
+			},
+			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+				(&fakeFlow{reply: func(w http.ResponseWriter) {
+					switch b {
+					case adapters.BehaveSucceed:
+						w.WriteHeader(http.StatusAccepted)
+					case adapters.BehaveTransient:
+						w.Header().Set("Retry-After", adapters.ContractRetryAfterHeader)
+						jsonErr(w, 503, "ServiceUnavailable", "try later")
+					case adapters.BehavePermanent:
+						jsonErr(w, 400, "InvalidRequestContent", "The request content was invalid.")
+					case adapters.BehaveRateLimit:
+						w.Header().Set("Retry-After", adapters.ContractRetryAfterHeader)
+						jsonErr(w, 429, "TooManyRequests", "Rate limit is exceeded.")
+					}
+				}}).ServeHTTP(w, r)
+			},
+		}.Start,
+		TransientRetryAfter: true,
+		RateLimitRetryAfter: true,
+	})
+}
+
+func TestSendAndRouting(t *testing.T) {
+	f := &fakeFlow{}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	cfg := Config{Webhook: hookURL(srv.URL, sig), Channels: map[string]Channel{"ops": {Webhook: hookURL(srv.URL, "wrong-sig")}}}
+	s, err := New(cfg, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mailbox.Message{ID: "out_teams_0123456789ab", To: []string{"acceptance-channel"},
+		ContentType: mailbox.ContentMarkdown, Subject: "Build", Body: "Build **#412** is green.\n"}
+	if id, err := s.Send(context.Background(), m); err != nil || id != "" {
+		t.Fatalf("Send = %q, %v; want \"\", nil", id, err)
+	}
+	if len(f.got) != 1 {
+		t.Fatalf("flow got %d posts", len(f.got))
+	}
+	card := f.got[0]["attachments"].([]any)[0].(map[string]any)["content"].(map[string]any)
+	want := []any{
+		map[string]any{"type": "TextBlock", "text": "Build", "wrap": true, "weight": "Bolder", "size": "Large"},
+		map[string]any{"type": "TextBlock", "text": "Build **#412** is green.", "wrap": true},
+	}
+	if diff := cmp.Diff(want, card["body"]); diff != "" {
+		t.Errorf("card body (-want +got):\n%s", diff)
+	}
+	// The alias selects its own webhook (whose sig the fake refuses: permanent, and redacted).
+	m.To = []string{"ops"}
+	_, err = s.Send(context.Background(), m)
+	if err == nil || !adapters.IsPermanent(err) || !strings.Contains(err.Error(), "DirectApiAuthorizationRequired") {
+		t.Fatalf("Send to alias = %v, want a permanent 401", err)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		reply     func(w http.ResponseWriter)
+		permanent bool
+		rate      bool
+		after     time.Duration
+		substr    string
+	}{
+		{"200 accepted", func(w http.ResponseWriter) { w.WriteHeader(200) }, false, false, 0, ""},
+		{"400 invalid", func(w http.ResponseWriter) { jsonErr(w, 400, "InvalidRequestContent", "bad") }, true, false, 0, "InvalidRequestContent"},
+		{"404 workflow gone", func(w http.ResponseWriter) { jsonErr(w, 404, "WorkflowNotFound", "gone") }, true, false, 0, "404"},
+		{"429 with Retry-After", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "12")
+			jsonErr(w, 429, "TooManyRequests", "Rate limit is exceeded.")
+		}, false, true, 12 * time.Second, "TooManyRequests"},
+		{"429 without Retry-After", func(w http.ResponseWriter) { jsonErr(w, 429, "TooManyRequests", "x") }, false, true, time.Minute, "429"},
+		{"502", func(w http.ResponseWriter) { w.WriteHeader(502) }, false, false, 0, "502"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(&fakeFlow{reply: tc.reply})
+			defer srv.Close()
+			s, err := New(Config{Webhook: hookURL(srv.URL, sig)}, adapters.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.Send(context.Background(), &mailbox.Message{To: []string{"x"}, ContentType: "text", Body: "hi"})
+			if tc.substr == "" {
+				if err != nil {
+					t.Fatalf("Send = %v", err)
+				}
+				return
+			}
+			var f interface {
+				RateLimited() bool
+				RetryAfter() time.Duration
+			}
+			if err == nil || !errors.As(err, &f) {
+				t.Fatalf("Send = %v, want a classified error", err)
+			}
+			if adapters.IsPermanent(err) != tc.permanent || f.RateLimited() != tc.rate || f.RetryAfter() != tc.after {
+				t.Errorf("permanent=%v rate=%v after=%v; want %v %v %v (%v)", adapters.IsPermanent(err),
+					f.RateLimited(), f.RetryAfter(), tc.permanent, tc.rate, tc.after, err)
+			}
+			if !strings.Contains(err.Error(), tc.substr) || strings.Contains(err.Error(), sig) {
+				t.Errorf("error %q: want %q and no sig", err, tc.substr)
+			}
+		})
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"nothing", Config{}, "required"},
+		{"http", Config{Webhook: "http://prod-01.westus.logic.azure.com/workflows/x?sig=" + sig}, "https"},
+		{"retired connector", Config{Webhook: "https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/" + sig}, "retired"},
+		{"alias retired", Config{Webhook: hookURL("https://prod-01.westus.logic.azure.com:443", sig),
+			Channels: map[string]Channel{"ops": {Webhook: "https://outlook.office.com/webhook/" + sig}}}, "channels.ops.webhook"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.cfg, adapters.Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), sig) {
+				t.Fatalf("New = %v, want an error containing %q and not the sig", err, tc.want)
+			}
+		})
+	}
+}
