@@ -96,7 +96,7 @@ func startFake(t *testing.T, o fakeOpts) *fakeSMTP {
 	}))
 	srv.Domain = "mail.test"
 	srv.ErrorLog = log.New(io.Discard, "", 0) // clients that hang up mid-test are expected
-	srv.AllowInsecureAuth = true // the client, not the server, must refuse cleartext AUTH
+	srv.AllowInsecureAuth = true              // the client, not the server, must refuse cleartext AUTH
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
