@@ -202,7 +202,7 @@ func installOne(s step, want []byte) ([]string, error) {
 	switch s.kind {
 	case ours:
 		if bytes.Equal(s.content, want) {
-			if s.mode&0o111 == 0o111 {
+			if s.mode&0o111 != 0 {
 				return []string{s.name + " up to date"}, nil
 			}
 			if err := os.Chmod(s.path, 0o755); err != nil {

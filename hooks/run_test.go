@@ -499,3 +499,45 @@ func TestCourierBinaryMissing(t *testing.T) {
 		t.Errorf("courier on PATH was not used: err %v, stderr %q", err, stderr)
 	}
 }
+
+func TestStagedFilesSplitIndex(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	r.git("update-index", "--split-index")
+	r.write(draftA, noToMD)
+	r.git("add", draftA)
+	h := r.open()
+	files, err := hooks.StagedFiles(h, "", isDraft)
+	want := []hooks.File{{Path: draftA, Blob: r.blob(noToMD), Content: []byte(noToMD)}}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("StagedFiles with a split index (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunChainedWithoutShebangOrExecBit(t *testing.T) {
+	r := newRepo(t)
+	r.write("README.md", "# x\n")
+	r.commit("root")
+	h := r.open()
+	out := filepath.Join(t.TempDir(), "ran")
+	chained := filepath.Join(h.HooksDir, "pre-commit.courier-chained")
+	// No #! line: git runs such a hook with the shell, and so does Run.
+	writeForeign(t, chained, "echo \"$1\" > '"+out+"'\nexit 5\n", 0o755)
+	code, _, stderr, _ := runHook(t, h, "pre-commit", []string{"arg1"}, "", nil)
+	if b, err := os.ReadFile(out); err != nil || string(b) != "arg1\n" || code != 5 {
+		t.Fatalf("chained script without #!: code %d, output %q (%v), stderr %q; want it run with its args and its exit 5 returned", code, b, err, stderr)
+	}
+	os.Remove(out)
+	// Not executable: git would not run it, so Run does not either.
+	if err := os.Chmod(chained, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr, _ = runHook(t, h, "pre-commit", nil, "", nil)
+	if _, err := os.Stat(out); err == nil || code != 0 || !strings.Contains(stderr, "not executable") {
+		t.Errorf("non-executable chained hook: code %d, ran %v, stderr %q", code, err == nil, stderr)
+	}
+}
