@@ -129,6 +129,12 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// realClock makes the watcher use time.Now and new messages be created now.
+func (f *fixture) realClock() {
+	f.cfg.Now = nil
+	f.clock.t = time.Now().Add(-time.Minute)
+}
+
 func (f *fixture) watcher(t *testing.T) *Watcher {
 	t.Helper()
 	w, err := New(f.mb, f.cfg)
