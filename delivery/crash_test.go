@@ -1,0 +1,178 @@
+package delivery
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+// Real-process tests: the guarantees about kill -9 and two watchers are about processes (flock
+// ownership dies with the process), so they run internal/crashtest as child processes.
+
+var (
+	crashOnce sync.Once
+	crashDir  string
+	crashBin  string
+	crashErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if crashDir != "" {
+		os.RemoveAll(crashDir)
+	}
+	os.Exit(code)
+}
+
+func crashBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs child processes")
+	}
+	crashOnce.Do(func() {
+		crashDir, crashErr = os.MkdirTemp("", "courier-crashtest-")
+		if crashErr != nil {
+			return
+		}
+		crashBin = filepath.Join(crashDir, "crashtest")
+		out, err := exec.Command("go", "build", "-o", crashBin, "./internal/crashtest").CombinedOutput()
+		if err != nil {
+			crashErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if crashErr != nil {
+		t.Fatal(crashErr)
+	}
+	return crashBin
+}
+
+type child struct {
+	cmd *exec.Cmd
+	log string
+	out *strings.Builder
+}
+
+func startChild(t *testing.T, mb *mailbox.Mailbox, name, mode string) *child {
+	t.Helper()
+	c := &child{log: filepath.Join(t.TempDir(), name+".log"), out: &strings.Builder{}}
+	c.cmd = exec.Command(crashBinary(t))
+	c.cmd.Env = append(os.Environ(), "CRASHTEST_MAILBOX="+mb.Root, "CRASHTEST_LOG="+c.log, "CRASHTEST_MODE="+mode)
+	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c.cmd.ProcessState == nil {
+			c.cmd.Process.Kill()
+			c.cmd.Wait()
+		}
+	})
+	eventually(t, 10*time.Second, name+" ready", func() bool { return c.has("ready") })
+	return c
+}
+
+func (c *child) lines() []string {
+	b, _ := os.ReadFile(c.log)
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func (c *child) has(line string) bool { return slices.Contains(c.lines(), line) }
+
+func (c *child) kill9(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Wait()
+}
+
+func (c *child) stop(t *testing.T) {
+	t.Helper()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	if err := c.cmd.Wait(); err != nil {
+		t.Errorf("watcher exited with %v\n%s", err, c.out)
+	}
+}
+
+func TestCrashMidSendIsRecovered(t *testing.T) {
+	f := newFixture(t)
+	f.realClock()
+	var ids []string
+	for _, to := range []string{"a", "b", "c"} {
+		ids = append(ids, f.enqueue(t, f.msg("test", to)).ID)
+	}
+	a := startChild(t, f.mb, "a", "block")
+	eventually(t, 10*time.Second, "three sends in progress", func() bool {
+		return a.has("start "+ids[0]) && a.has("start "+ids[1]) && a.has("start "+ids[2])
+	})
+	a.kill9(t)
+	if c := claimFiles(t, f.mb); len(c) != 3 {
+		t.Fatalf("after kill -9: %d claimed files, want 3: %v", len(c), c)
+	}
+
+	b := startChild(t, f.mb, "b", "ok")
+	eventually(t, 10*time.Second, "all archived", func() bool { return countState(t, f.mb, mailbox.Archive) == 3 })
+	for _, id := range ids {
+		if !b.has("done " + id) {
+			t.Errorf("%s not sent again after the crash", id)
+		}
+		f.mustState(t, id, StateSent)
+	}
+	b.stop(t)
+	if c := claimFiles(t, f.mb); len(c) != 0 {
+		t.Errorf("claims left behind: %v", c)
+	}
+	if n := countState(t, f.mb, mailbox.Outbound) + countState(t, f.mb, mailbox.DeadLetter); n != 0 {
+		t.Errorf("%d messages left outside archive", n)
+	}
+}
+
+func TestSecondWatcherLeavesLiveClaimsAlone(t *testing.T) {
+	f := newFixture(t)
+	f.realClock()
+	m := f.enqueue(t, f.msg("test", "ops"))
+	a := startChild(t, f.mb, "a", "block")
+	eventually(t, 10*time.Second, "A sending", func() bool { return a.has("start " + m.ID) })
+
+	b := startChild(t, f.mb, "b", "ok")
+	time.Sleep(time.Second) // B rescans (and tries to recover stale claims) every 100ms
+	if b.has("start " + m.ID) {
+		t.Fatal("B took the message A is sending")
+	}
+	if c := claimFiles(t, f.mb); len(c) != 1 {
+		t.Fatalf("A's claim disappeared: %v", c)
+	}
+
+	a.kill9(t)
+	eventually(t, 10*time.Second, "B sends it after A died", func() bool { return b.has("done " + m.ID) })
+	eventually(t, 5*time.Second, "archived", func() bool { return countState(t, f.mb, mailbox.Archive) == 1 })
+	b.stop(t)
+	if c := claimFiles(t, f.mb); len(c) != 0 {
+		t.Errorf("claims left behind: %v", c)
+	}
+}
+
+func TestSIGTERMReleasesInFlight(t *testing.T) {
+	f := newFixture(t)
+	f.realClock()
+	m := f.enqueue(t, f.msg("test", "ops"))
+	a := startChild(t, f.mb, "a", "block")
+	eventually(t, 10*time.Second, "A sending", func() bool { return a.has("start " + m.ID) })
+	a.stop(t) // exit status 0 after the 1s grace
+	got := f.mustState(t, m.ID, StatePending)
+	if got.RetryCount != 0 || len(got.Attempts) != 0 {
+		t.Errorf("released message changed: %+v", got)
+	}
+	if c := claimFiles(t, f.mb); len(c) != 0 {
+		t.Errorf("claims left behind: %v", c)
+	}
+}

@@ -1,0 +1,72 @@
+// Command crashtest is a minimal watcher for delivery's real-process tests (kill -9, two watchers).
+// It runs a delivery.Watcher on $CRASHTEST_MAILBOX with provider "test", whose sender appends
+// "start <id>" to $CRASHTEST_LOG, then blocks until cancelled ($CRASHTEST_MODE=block) or returns at
+// once (any other mode) and appends "done <id>". It stops cleanly on SIGTERM or SIGINT.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/monoco/courier/delivery"
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+type sender struct {
+	mu    sync.Mutex
+	log   string
+	block bool
+}
+
+func (s *sender) note(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := os.OpenFile(s.log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return
+	}
+	fmt.Fprintln(f, line)
+	f.Sync()
+	f.Close()
+}
+
+func (s *sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
+	s.note("start " + m.ID)
+	if s.block {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	s.note("done " + m.ID)
+	return "crash-" + m.ID, nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	mb, err := mailbox.Open(os.Getenv("CRASHTEST_MAILBOX"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	snd := &sender{log: os.Getenv("CRASHTEST_LOG"), block: os.Getenv("CRASHTEST_MODE") == "block"}
+	w, err := delivery.New(mb, delivery.Config{
+		Interval:      100 * time.Millisecond,
+		SendTimeout:   time.Hour,
+		ShutdownGrace: time.Second,
+		Providers:     map[string]delivery.Provider{"test": {Sender: snd}},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	snd.note("ready")
+	if err := w.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
