@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -151,7 +150,7 @@ func (c *Claimer) Release(claimed string) error {
 
 // Close releases every remaining claim back to outbound, removes the claim directory and drops the lock.
 func (c *Claimer) Close() error {
-	err := c.mb.returnClaims(c.dir)
+	_, err := c.mb.returnClaims(c.dir)
 	if err == nil {
 		_ = os.Remove(filepath.Join(c.mb.claimsRoot(), c.Owner+".lock"))
 	}
@@ -183,11 +182,10 @@ func (mb *Mailbox) RecoverStale() (int, error) {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return n, fmt.Errorf("recover claims: %w", err)
 		}
-		before, _ := countFiles(filepath.Join(mb.claimsRoot(), owner))
-		rerr := mb.returnClaims(filepath.Join(mb.claimsRoot(), owner))
+		moved, rerr := mb.returnClaims(filepath.Join(mb.claimsRoot(), owner))
+		n += moved
 		if rerr == nil {
 			_ = os.Remove(lockPath)
-			n += before
 		}
 		if f != nil {
 			f.Close()
@@ -200,40 +198,43 @@ func (mb *Mailbox) RecoverStale() (int, error) {
 }
 
 // returnClaims empties a claim directory: a file whose name already exists in a state directory was
-// settled before a crash and is dropped; any other goes back to outbound.
-func (mb *Mailbox) returnClaims(dir string) error {
+// settled before a crash and is dropped; any other goes back to outbound. It returns how many went
+// back.
+func (mb *Mailbox) returnClaims(dir string) (int, error) {
 	provs, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
+	n := 0
 	for _, p := range provs {
 		pdir := filepath.Join(dir, p.Name())
 		files, err := os.ReadDir(pdir)
 		if err != nil {
-			return err
+			return n, err
 		}
 		for _, f := range files {
 			claimed := filepath.Join(pdir, f.Name())
 			if mb.settled(p.Name(), f.Name()) {
 				if err := os.Remove(claimed); err != nil {
-					return err
+					return n, err
 				}
 				continue
 			}
 			out, err := mb.EnsureDir(Outbound, p.Name())
 			if err != nil {
-				return err
+				return n, err
 			}
 			if err := RenameDurable(claimed, filepath.Join(out, f.Name())); err != nil {
-				return err
+				return n, err
 			}
+			n++
 		}
 		_ = os.Remove(pdir)
 	}
-	return os.Remove(dir)
+	return n, os.Remove(dir)
 }
 
 func (mb *Mailbox) settled(provider, name string) bool {
@@ -243,15 +244,4 @@ func (mb *Mailbox) settled(provider, name string) bool {
 		}
 	}
 	return false
-}
-
-func countFiles(dir string) (int, error) {
-	n := 0
-	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
-			n++
-		}
-		return nil
-	})
-	return n, err
 }

@@ -92,9 +92,14 @@ func Parse(data []byte) (*Message, error) {
 func Marshal(m *Message) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("---\n")
+	var doc yaml.Node
+	if err := doc.Encode(m); err != nil {
+		return nil, fmt.Errorf("encode frontmatter: %w", err)
+	}
+	quoteMergeKeys(&doc)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(m); err != nil {
+	if err := enc.Encode(&doc); err != nil {
 		return nil, fmt.Errorf("encode frontmatter: %w", err)
 	}
 	if err := enc.Close(); err != nil {
@@ -103,4 +108,15 @@ func Marshal(m *Message) ([]byte, error) {
 	buf.WriteString("---\n")
 	buf.WriteString(m.Body)
 	return buf.Bytes(), nil
+}
+
+// quoteMergeKeys quotes every "<<" in n, which was encoded from Go values and so holds only strings:
+// yaml.v3 writes the string "<<" as a plain merge key, which reads back as a merge (or an error).
+func quoteMergeKeys(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Value == "<<" {
+		n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteMergeKeys(c)
+	}
 }

@@ -136,6 +136,9 @@ func (mb *Mailbox) Enqueue(m *Message) (string, error) {
 		return "", fmt.Errorf("enqueue %s: %w", m.ID, err)
 	}
 	s.Seal(m)
+	if m.Seal == "" {
+		return "", fmt.Errorf("enqueue %s: cannot seal: metadata has no JSON form (NaN, infinity or a non-string key)", m.ID)
+	}
 	data, err := Marshal(m)
 	if err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", m.ID, err)

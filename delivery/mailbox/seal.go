@@ -83,15 +83,19 @@ func readKey(path string) ([]byte, error) {
 }
 
 // Sum is the seal value for m: HMAC-SHA256 over the canonical JSON of every field except the
-// watcher-updated ones, then a newline, then the body.
+// watcher-updated ones, then a newline, then the body. It is "" when the fields have no canonical
+// JSON (metadata with NaN, infinities or non-string map keys): such a message cannot be sealed, and
+// a seal on it never verifies.
 func (s *Sealer) Sum(m *Message) string {
 	view := *m
 	view.Status, view.RetryCount, view.NextRetryAt, view.SentAt, view.FailedAt = "", 0, nil, nil, nil
 	view.ErrorMessage, view.ProviderMessageID, view.DueSince, view.Attempts, view.Seal = nil, "", nil, nil, ""
+	if view.To == nil {
+		view.To = []string{} // written as `to: []`, which reads back empty, not nil
+	}
 	canon, err := json.Marshal(&view)
 	if err != nil {
-		// Only unencodable metadata can fail; such a message cannot be sealed and will not verify.
-		canon = []byte("unencodable:" + err.Error())
+		return ""
 	}
 	mac := hmac.New(sha256.New, s.key)
 	mac.Write(canon)
@@ -100,7 +104,7 @@ func (s *Sealer) Sum(m *Message) string {
 	return sealPrefix + hex.EncodeToString(mac.Sum(nil))
 }
 
-// Seal sets m.Seal.
+// Seal sets m.Seal ("" when m cannot be sealed, see Sum).
 func (s *Sealer) Seal(m *Message) { m.Seal = s.Sum(m) }
 
 // Verify tells whether m carries a valid seal.
@@ -108,7 +112,7 @@ func (s *Sealer) Verify(m *Message) SealState {
 	if m.Seal == "" {
 		return Unsealed
 	}
-	if hmac.Equal([]byte(m.Seal), []byte(s.Sum(m))) {
+	if sum := s.Sum(m); sum != "" && hmac.Equal([]byte(m.Seal), []byte(sum)) {
 		return Sealed
 	}
 	return Tampered

@@ -1,0 +1,455 @@
+package mailbox
+
+import (
+	"bytes"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMarshalParseRoundTrip(t *testing.T) {
+	minimal := &Message{ID: "out_file_000000000001", Provider: "file", To: []string{"x"},
+		ContentType: ContentText, CorrelationID: "c", Direction: "outbound", CreatedAt: At(t0),
+		Status: StatusPending}
+	sealed := sampleMessage("out_slack_0123456789ab")
+	sealed.Seal = "v1:" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name string
+		m    *Message
+	}{
+		{"minimal", minimal},
+		{"every draft field", sampleMessage("out_slack_0123456789ab")},
+		{"every watcher field", withWatcherFields(sampleMessage("out_slack_0123456789ab"))},
+		{"with seal", sealed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := Marshal(tt.m)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			got, err := Parse(data)
+			if err != nil {
+				t.Fatalf("Parse: %v\n%s", err, data)
+			}
+			assertMessagesEqual(t, got, tt.m)
+			again, err := Marshal(got)
+			if err != nil {
+				t.Fatalf("Marshal again: %v", err)
+			}
+			if !bytes.Equal(again, data) {
+				t.Errorf("re-serialising changed the file\nfirst:\n%s\nsecond:\n%s", data, again)
+			}
+		})
+	}
+}
+
+func TestBodyRoundTrip(t *testing.T) {
+	bodies := map[string]string{
+		"empty":                   "",
+		"no trailing newline":     "just text",
+		"CRLF":                    "line one\r\nline two\r\n",
+		"lone CR":                 "a\rb\r",
+		"lines of dashes":         "intro\n---\nmiddle\n---\n",
+		"leading dashes":          "---\nafter\n",
+		"only dashes":             "---",
+		"dashes with CR":          "---\r\n",
+		"blank lines":             "\n\n\n",
+		"leading spaces and tabs": "  \tindented\n",
+		"unicode":                 "你好，世界 ✉️ 🚀 — ünïcödé\n",
+		"frontmatter look-alike":  "---\nid: evil\nto: [x]\n---\nbody\n",
+		"NUL byte":                "a\x00b",
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			m := sampleMessage("out_slack_0123456789ab")
+			m.Body = body
+			data, err := Marshal(m)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			if !bytes.HasSuffix(data, []byte("\n---\n"+body)) {
+				t.Errorf("file does not end with the closing line and the body verbatim:\n%q", data)
+			}
+			got, err := Parse(data)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got.Body != body {
+				t.Errorf("body = %q, want %q", got.Body, body)
+			}
+			assertMessagesEqual(t, got, m)
+		})
+	}
+}
+
+func TestParseHandWritten(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		id       string
+		body     string
+		bodyLine int
+	}{
+		{"LF", "---\nid: a\n---\nbody\n", "a", "body\n", 4},
+		{"CRLF", "---\r\nid: a\r\nto: [x]\r\n---\r\nbody\r\nmore\r\n", "a", "body\r\nmore\r\n", 5},
+		{"closing line at EOF", "---\nid: a\n---", "a", "", 4},
+		{"closing line with CR at EOF", "---\nid: a\n---\r", "a", "", 4},
+		{"body starting with dashes", "---\nid: a\n---\n---\n---\n", "a", "---\n---\n", 4},
+		{"indented dashes in a block scalar", "---\nid: a\nsubject: |\n  x\n  ---\n  y\n---\nb", "a", "b", 8},
+		{"dashes with trailing text stay in frontmatter", "---\nid: a\nsubject: '--- x'\n---\nb", "a", "b", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, line, err := SplitFrontmatter([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("SplitFrontmatter: %v", err)
+			}
+			if line != tt.bodyLine {
+				t.Errorf("bodyLine = %d, want %d", line, tt.bodyLine)
+			}
+			m, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if m.ID != tt.id || m.Body != tt.body {
+				t.Errorf("got id %q body %q, want id %q body %q", m.ID, m.Body, tt.id, tt.body)
+			}
+		})
+	}
+}
+
+func TestFrontmatterValuesContainingDashes(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(m *Message)
+	}{
+		{"subject ---", func(m *Message) { m.Subject = "---" }},
+		{"subject --- with CR", func(m *Message) { m.Subject = "---\r" }},
+		{"reply_to ---", func(m *Message) { m.ReplyTo = "---" }},
+		{"to entry ---", func(m *Message) { m.To = []string{"---", "x"} }},
+		{"multi-line metadata with a line ---", func(m *Message) {
+			m.Metadata = map[string]any{"note": "first\n---\nlast\n"}
+		}},
+		{"metadata line --- without trailing newline", func(m *Message) {
+			m.Metadata = map[string]any{"note": "first\n---"}
+		}},
+		{"metadata key ---", func(m *Message) { m.Metadata = map[string]any{"---": "---"} }},
+		{"multi-line subject", func(m *Message) { m.Subject = "a\n---\nb" }},
+		{"error_message with ---", func(m *Message) { m.SetError("boom\n---\nmore") }},
+		{"attempt error with ---", func(m *Message) {
+			m.Attempts = []Attempt{{At: At(t0), Outcome: "transient", Error: "---\n---"}}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := sampleMessage("out_slack_0123456789ab")
+			tt.edit(m)
+			m.Body = "the real body\n"
+			data, err := Marshal(m)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			got, err := Parse(data)
+			if err != nil {
+				t.Fatalf("Parse: %v\n%s", err, data)
+			}
+			assertMessagesEqual(t, got, m)
+		})
+	}
+}
+
+func TestMarshalCanonicalKeyOrder(t *testing.T) {
+	m := withWatcherFields(sampleMessage("out_slack_0123456789ab"))
+	m.Seal = "v1:00"
+	data, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"id", "provider", "to", "cc", "bcc", "subject", "content_type", "reply_to",
+		"thread_key", "thread_root", "session", "participants", "mentions", "correlation_id", "options",
+		"metadata", "direction", "created_at", "source", "status", "retry_count", "next_retry_at", "sent_at",
+		"failed_at", "error_message", "provider_message_id", "due_since", "attempts", "seal"}
+	if got := topLevelKeys(t, data); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("key order\ngot  %v\nwant %v", got, want)
+	}
+
+	// A file written by hand in another order is re-serialised in the canonical order.
+	shuffled := "---\nseal: v1:00\nstatus: pending\nbody_ignored_by_nobody: x\n---\n"
+	if _, err := Parse([]byte(shuffled)); err == nil {
+		t.Fatal("an unknown key parsed")
+	}
+	shuffled = "---\nstatus: pending\ncreated_at: 2026-02-07T15:02:32.123Z\ndirection: outbound\n" +
+		"correlation_id: c\ncontent_type: text\nto: [x]\nprovider: file\nid: a\n---\nb"
+	p, err := Parse([]byte(shuffled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOut := "---\nid: a\nprovider: file\nto:\n  - x\ncontent_type: text\ncorrelation_id: c\n" +
+		"direction: outbound\ncreated_at: \"2026-02-07T15:02:32.123Z\"\nstatus: pending\nretry_count: 0\n" +
+		"next_retry_at: null\nsent_at: null\nerror_message: null\n---\nb"
+	if string(out) != wantOut {
+		t.Errorf("re-serialised\n%s\nwant\n%s", out, wantOut)
+	}
+}
+
+// topLevelKeys lists the top-level frontmatter keys of a message file in order.
+func topLevelKeys(t *testing.T, data []byte) []string {
+	t.Helper()
+	front, _, _, err := SplitFrontmatter(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, line := range strings.Split(string(front), "\n") {
+		if line == "" || line[0] == ' ' || line[0] == '-' {
+			continue
+		}
+		k, _, ok := strings.Cut(line, ":")
+		if !ok {
+			t.Fatalf("unexpected top-level line %q", line)
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func TestTimestamps(t *testing.T) {
+	tsLine := func(key, value string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^\s*` + key + `: "?` + regexp.QuoteMeta(value) + `"?$`)
+	}
+	t.Run("written as UTC with Z and milliseconds", func(t *testing.T) {
+		m := withWatcherFields(sampleMessage("out_slack_0123456789ab"))
+		m.CreatedAt = At(time.Date(2026, 2, 7, 23, 2, 32, 123456789, time.FixedZone("CST", 8*3600)))
+		m.SentAt = Ptr(time.Date(2026, 2, 7, 15, 2, 32, 0, time.UTC))
+		data, err := Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]string{
+			"created_at":    "2026-02-07T15:02:32.123Z",
+			"sent_at":       "2026-02-07T15:02:32.000Z",
+			"next_retry_at": "2026-02-07T15:07:32.123Z",
+			"failed_at":     "2026-02-07T15:09:32.123Z",
+			"due_since":     "2026-02-07T15:03:32.123Z",
+			"schedule_at":   "2026-02-07T16:02:32.123Z",
+			"at":            "2026-02-07T15:04:32.123Z",
+		} {
+			if !tsLine(`(- )?`+key, want).Match(data) {
+				t.Errorf("%s is not written as %s:\n%s", key, want, data)
+			}
+		}
+		// No timestamp anywhere carries an offset or lacks milliseconds.
+		ts := regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:.]+[^"\n]*`)
+		for _, s := range ts.FindAllString(string(data), -1) {
+			if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`).MatchString(s) {
+				t.Errorf("timestamp %q is not in the canonical form", s)
+			}
+		}
+	})
+	t.Run("any offset on input is normalised to UTC", func(t *testing.T) {
+		in := "---\nid: a\ncreated_at: 2026-02-07T23:02:32.123+08:00\nnext_retry_at: 2026-02-07T10:02:32-05:00\n" +
+			"options:\n  schedule_at: 2026-02-07T15:02:32.5Z\n---\n"
+		m, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.CreatedAt.Equal(t0) || m.CreatedAt.Location() != time.UTC {
+			t.Errorf("created_at = %v (%v), want %v in UTC", m.CreatedAt.Time, m.CreatedAt.Location(), t0)
+		}
+		if m.NextRetryAt.Location() != time.UTC {
+			t.Errorf("next_retry_at location %v", m.NextRetryAt.Location())
+		}
+		data, err := Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]string{
+			"created_at":    "2026-02-07T15:02:32.123Z",
+			"next_retry_at": "2026-02-07T15:02:32.000Z",
+			"schedule_at":   "2026-02-07T15:02:32.500Z",
+		} {
+			if !tsLine(key, want).Match(data) {
+				t.Errorf("%s is not written as %s:\n%s", key, want, data)
+			}
+		}
+	})
+	t.Run("invalid timestamps are errors", func(t *testing.T) {
+		for _, v := range []string{"yesterday", "2026-02-07", "2026-02-07 15:02:32", "2026-02-07T15:02:32",
+			"[2026-02-07T15:02:32Z]", "{a: b}", "''"} {
+			if _, err := Parse([]byte("---\nid: a\ncreated_at: " + v + "\n---\n")); err == nil {
+				t.Errorf("created_at %s parsed", v)
+			}
+		}
+	})
+	t.Run("ParseTime", func(t *testing.T) {
+		got, err := ParseTime("2026-02-07T23:02:32.123+08:00")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != "2026-02-07T15:02:32.123Z" {
+			t.Errorf("String() = %s", got)
+		}
+		if _, err := ParseTime("not a time"); err == nil {
+			t.Error("ParseTime accepted garbage")
+		}
+		j, err := At(t0).MarshalJSON()
+		if err != nil || string(j) != `"2026-02-07T15:02:32.123Z"` {
+			t.Errorf("MarshalJSON = %s, %v", j, err)
+		}
+	})
+}
+
+func TestNullFields(t *testing.T) {
+	m := sampleMessage("out_slack_0123456789ab")
+	m.SetError("x")
+	m.SetError("") // "" means null
+	data, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"next_retry_at: null", "sent_at: null", "error_message: null", "retry_count: 0"} {
+		if !regexp.MustCompile(`(?m)^` + line + `$`).Match(data) {
+			t.Errorf("missing line %q in\n%s", line, data)
+		}
+	}
+	got, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NextRetryAt != nil || got.SentAt != nil || got.ErrorMessage != nil || got.LastError() != "" {
+		t.Errorf("null fields read back as %v %v %v", got.NextRetryAt, got.SentAt, got.ErrorMessage)
+	}
+}
+
+func TestParseRejectsUnknownKeys(t *testing.T) {
+	for name, in := range map[string]string{
+		"top level":       "---\nid: a\nbogus: 1\n---\n",
+		"in source":       "---\nid: a\nsource:\n  item: X\n  bogus: 1\n---\n",
+		"in options":      "---\nid: a\noptions: {silent: true, later: 1}\n---\n",
+		"in an attempt":   "---\nid: a\nattempts: [{at: 2026-02-07T15:02:32Z, outcome: sent, extra: 1}]\n---\n",
+		"misspelled body": "---\nid: a\nstatuss: pending\n---\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse([]byte(in)); err == nil {
+				t.Error("parsed without error")
+			}
+		})
+	}
+}
+
+func TestParseRejectsBadYAML(t *testing.T) {
+	for name, in := range map[string]string{
+		"empty frontmatter": "---\n---\nbody",
+		"not a mapping":     "---\n- a\n- b\n---\n",
+		"wrong type":        "---\nid: a\nretry_count: many\n---\n",
+		"to not a list":     "---\nid: a\nto: {a: b}\n---\n",
+		"tab indentation":   "---\nid: a\nsource:\n\titem: x\n---\n",
+		"duplicate key":     "---\nid: a\nid: b\n---\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse([]byte(in)); err == nil {
+				t.Error("parsed without error")
+			}
+		})
+	}
+}
+
+func TestSplitFrontmatterErrors(t *testing.T) {
+	big := func(n int) string { // a frontmatter of exactly n bytes made of comment lines
+		var b strings.Builder
+		for b.Len() < n {
+			line := "# " + strings.Repeat("x", 77) + "\n"
+			if rest := n - b.Len(); rest < len(line) {
+				line = "#" + strings.Repeat("x", rest-2) + "\n"
+				if rest == 1 {
+					line = "\n"
+				}
+			}
+			b.WriteString(line)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"empty file", "", ErrNoFrontmatter},
+		{"no opening line", "id: a\n---\nbody\n", ErrNoFrontmatter},
+		{"opening line with trailing space", "--- \nid: a\n---\n", ErrNoFrontmatter},
+		{"indented opening line", " ---\nid: a\n---\n", ErrNoFrontmatter},
+		{"byte order mark", "\ufeff---\nid: a\n---\n", ErrNoFrontmatter},
+		{"opening line only, no newline", "---", ErrNoFrontmatter},
+		{"four dashes", "----\nid: a\n---\n", ErrNoFrontmatter},
+		{"unclosed", "---\nid: a\nbody\n", ErrUnclosed},
+		{"opening line only", "---\n", ErrUnclosed},
+		{"closing line with trailing space", "---\nid: a\n--- \nbody", ErrUnclosed},
+		{"closing line indented", "---\nid: a\n ---\n", ErrUnclosed},
+		{"too large, closed", "---\n" + big(MaxFrontmatter+1) + "---\nbody", ErrTooLarge},
+		{"too large, unclosed", "---\n" + big(2*MaxFrontmatter), ErrTooLarge},
+		{"non-UTF-8 in frontmatter", "---\nid: \xff\n---\n", ErrNotUTF8},
+		{"non-UTF-8 in body", "---\nid: a\n---\nbody \xc3\x28\n", ErrNotUTF8},
+		{"non-UTF-8 before the opening line", "\xff---\nid: a\n---\n", ErrNotUTF8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, _, err := SplitFrontmatter([]byte(tt.in))
+			if !errors.Is(err, tt.want) {
+				t.Errorf("SplitFrontmatter error = %v, want %v", err, tt.want)
+			}
+			if _, err := Parse([]byte(tt.in)); !errors.Is(err, tt.want) {
+				t.Errorf("Parse error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	t.Run("exactly 64 KiB is accepted", func(t *testing.T) {
+		front := big(MaxFrontmatter)
+		if len(front) != MaxFrontmatter {
+			t.Fatalf("test setup: frontmatter is %d bytes", len(front))
+		}
+		f, body, _, err := SplitFrontmatter([]byte("---\n" + front + "---\nbody"))
+		if err != nil {
+			t.Fatalf("SplitFrontmatter: %v", err)
+		}
+		if string(f) != front || string(body) != "body" {
+			t.Errorf("split wrong: %d front bytes, body %q", len(f), body)
+		}
+	})
+}
+
+func TestMessageAccessors(t *testing.T) {
+	m := &Message{CreatedAt: At(t0)}
+	if !m.Due().IsZero() || !m.FirstDue().Equal(t0) {
+		t.Errorf("no schedule: Due %v FirstDue %v", m.Due(), m.FirstDue())
+	}
+	m.Options = &Options{ScheduleAt: Ptr(t0.Add(time.Hour))}
+	if !m.Due().Equal(t0.Add(time.Hour)) || !m.FirstDue().Equal(t0.Add(time.Hour)) {
+		t.Errorf("schedule_at: Due %v FirstDue %v", m.Due(), m.FirstDue())
+	}
+	m.NextRetryAt, m.DueSince = Ptr(t0.Add(2*time.Hour)), Ptr(t0.Add(3*time.Hour))
+	if !m.Due().Equal(t0.Add(2*time.Hour)) || !m.FirstDue().Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("retry: Due %v FirstDue %v", m.Due(), m.FirstDue())
+	}
+}
+
+// yaml.v3 writes the string "<<" as a plain merge key; Marshal must quote it so the file reads back.
+func TestMetadataMergeKeyRoundTrip(t *testing.T) {
+	m := sampleMessage("out_slack_0123456789ab")
+	m.Metadata = map[string]any{"<<": "x", "list": []any{map[string]any{"<<": 1}}, "v": "<<"}
+	data, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(data)
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, data)
+	}
+	assertMessagesEqual(t, got, m)
+}
