@@ -27,7 +27,7 @@ var ErrNotRepo = errors.New("not a git repository")
 
 // Repo says where git will look. All paths are absolute.
 type Repo struct {
-	Top          string // top of the current worktree (the git dir itself for a bare repository)
+	Top          string // top of the current worktree (for a bare repository: the git dir itself)
 	GitDir       string // this worktree's git dir
 	CommonDir    string // common git dir (== GitDir except in linked worktrees)
 	MainWorktree string // root of the main worktree (mailbox and config live there); Top when there is none
@@ -45,7 +45,7 @@ func Open(dir string) (*Repo, error) {
 	}
 	base := []string{"rev-parse", "--path-format=absolute", "--absolute-git-dir", "--git-common-dir", "--git-path", "hooks"}
 	lines, err := git(abs, append(base, "--show-toplevel")...)
-	bare := false
+	noTop := false // no worktree here: a bare repository, or inside a git dir
 	if err != nil {
 		// --show-toplevel fails in a bare repository or inside the git dir; try without it.
 		lines, err = git(abs, base...)
@@ -55,9 +55,9 @@ func Open(dir string) (*Repo, error) {
 			}
 			return nil, fmt.Errorf("open repository %s: %w", dir, err)
 		}
-		bare = true
+		noTop = true
 	}
-	if len(lines) < 3 || (!bare && len(lines) < 4) {
+	if len(lines) < 3 || (!noTop && len(lines) < 4) {
 		return nil, fmt.Errorf("open repository %s: unexpected git rev-parse output %q", dir, lines)
 	}
 	r := &Repo{
@@ -65,9 +65,12 @@ func Open(dir string) (*Repo, error) {
 		CommonDir: filepath.Clean(lines[1]),
 		HooksDir:  filepath.Clean(lines[2]),
 	}
-	if bare {
+	switch {
+	case noTop && filepath.Base(r.GitDir) == ".git":
+		r.Top = filepath.Dir(r.GitDir) // started inside the .git dir of a worktree
+	case noTop:
 		r.Top = r.GitDir
-	} else {
+	default:
 		r.Top = filepath.Clean(lines[3])
 	}
 	r.MainWorktree = r.Top

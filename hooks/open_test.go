@@ -197,3 +197,27 @@ func TestSubmodule(t *testing.T) {
 		t.Errorf("installing in the submodule wrote the superproject's hooks")
 	}
 }
+
+func TestOpenWithoutWorktree(t *testing.T) {
+	r := newRepo(t)
+	gitDir := filepath.Join(r.dir, ".git")
+	h, err := hooks.Open(filepath.Join(gitDir, "hooks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &hooks.Repo{Top: r.dir, GitDir: gitDir, CommonDir: gitDir, MainWorktree: r.dir, HooksDir: filepath.Join(gitDir, "hooks")}
+	if diff := cmp.Diff(want, h); diff != "" {
+		t.Errorf("Open inside .git (-want +got):\n%s", diff)
+	}
+
+	bare := filepath.Join(filepath.Dir(r.dir), "bare.git")
+	r.git("init", "-q", "--bare", bare)
+	h, err = hooks.Open(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = &hooks.Repo{Top: bare, GitDir: bare, CommonDir: bare, MainWorktree: bare, HooksDir: filepath.Join(bare, "hooks")}
+	if diff := cmp.Diff(want, h); diff != "" {
+		t.Errorf("Open in a bare repository (-want +got):\n%s", diff)
+	}
+}
