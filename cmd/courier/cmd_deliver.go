@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/monoco/courier/drafts"
+)
+
+func (a *app) validateCmd() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "validate drafts (default: the current work item's drafts)",
+		ArgsUsage: "[PATH...]",
+		Description: "Checks each draft against the draft schema (courier schema) and the semantic rules: provider\n" +
+			"configured, email addresses, size limits, schedule_at. Prints one `path:line: field: message` line per\n" +
+			"problem and exits 65 if any draft is invalid. Nothing is written.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "item", Usage: "validate the drafts of work item `ID` (e.g. FEAT-0172) instead of the branch's"},
+		},
+		Action: func(c *cli.Context) error {
+			s, err := a.session(c.String("item"))
+			if err != nil {
+				return err
+			}
+			inputs, invalid, err := s.inputs(c.Args().Slice())
+			if err != nil {
+				return err
+			}
+			for _, in := range inputs {
+				if _, errs := s.validator.Parse(in); len(errs) > 0 {
+					invalid = append(invalid, errs...)
+				}
+			}
+			printInvalid(a.stderr, invalid)
+			if len(invalid) > 0 {
+				return silent(exitInvalid)
+			}
+			fmt.Fprintf(a.stdout, "%d draft(s) valid\n", len(inputs))
+			return nil
+		},
+	}
+}
+
+func (a *app) deliverCmd() *cli.Command {
+	return &cli.Command{
+		Name:      "deliver",
+		Usage:     "validate, stamp and enqueue drafts into the outbound mailbox (exactly once per draft version)",
+		ArgsUsage: "[PATH...]",
+		Description: "Without PATH, delivers the current work item's drafts (from the branch name, or --item).\n" +
+			"A draft version (path + content) already delivered is skipped unless --force. Invalid drafts are\n" +
+			"reported one line each and the run exits 65; valid ones are still enqueued.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Usage: "validate and stamp, print what would be enqueued, write nothing"},
+			&cli.BoolFlag{Name: "force", Usage: "enqueue again even if this draft version was already delivered"},
+			&cli.StringFlag{Name: "item", Usage: "deliver the drafts of work item `ID` instead of the branch's"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
+		},
+		Action: func(c *cli.Context) error {
+			return a.deliver(c, c.Args().Slice(), drafts.Options{Force: c.Bool("force"), DryRun: c.Bool("dry-run")},
+				c.String("item"), c.Bool("json"))
+		},
+	}
+}
+
+func (a *app) sendCmd() *cli.Command {
+	return &cli.Command{
+		Name:      "send",
+		Usage:     "deliver exactly one draft file (same ledger as deliver)",
+		ArgsUsage: "DRAFT",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Usage: "validate and stamp, write nothing"},
+			&cli.StringFlag{Name: "provider", Usage: "send through provider `NAME` instead of the draft's"},
+			&cli.BoolFlag{Name: "force", Usage: "enqueue again even if this draft version was already delivered"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErrorf("send takes exactly one DRAFT (got %d)", c.NArg())
+			}
+			return a.deliver(c, c.Args().Slice(), drafts.Options{Force: c.Bool("force"), DryRun: c.Bool("dry-run"),
+				Provider: c.String("provider")}, "", c.Bool("json"))
+		},
+	}
+}
+
+// deliver runs one delivery over explicit paths or the work item's drafts.
+func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item string, asJSON bool) error {
+	s, err := a.session(item)
+	if err != nil {
+		return err
+	}
+	inputs, invalid, err := s.inputs(paths)
+	if err != nil {
+		return err
+	}
+	mb, err := s.ws.mailbox()
+	if err != nil {
+		return err
+	}
+	res := &drafts.Result{Invalid: invalid}
+	// Stamp each draft with its own work item (explicit paths may name another item's drafts).
+	groups := map[string][]drafts.Input{}
+	items := map[string]drafts.Item{}
+	for _, in := range inputs {
+		it, ok := drafts.ItemForPath(in.Path, s.patterns)
+		if !ok {
+			it = s.item
+		}
+		groups[it.ID] = append(groups[it.ID], in)
+		items[it.ID] = it
+	}
+	ids := make([]string, 0, len(groups))
+	for id := range groups {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		d := &drafts.Deliverer{Mailbox: mb, Validator: s.validator, Now: a.now,
+			Info: drafts.StampInfo{Item: items[id], Branch: s.branch, Commit: s.commit}}
+		r, err := d.Deliver(c.Context, groups[id], o)
+		if err != nil {
+			return err
+		}
+		res.Delivered = append(res.Delivered, r.Delivered...)
+		res.Skipped = append(res.Skipped, r.Skipped...)
+		res.Invalid = append(res.Invalid, r.Invalid...)
+	}
+	if asJSON {
+		if err := writeJSON(a.stdout, deliverJSON(res)); err != nil {
+			return err
+		}
+	} else {
+		verb := "delivered"
+		if o.DryRun {
+			verb = "would deliver"
+		}
+		for _, d := range res.Delivered {
+			fmt.Fprintf(a.stdout, "%s %s → %s\n", verb, d.Draft, d.ID)
+		}
+		for _, sk := range res.Skipped {
+			fmt.Fprintf(a.stdout, "skipped %s: %s\n", sk.Draft, sk.Reason)
+		}
+		if len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0 {
+			fmt.Fprintf(a.stdout, "no drafts in %s\n", s.item.Dir)
+		}
+	}
+	printInvalid(a.stderr, res.Invalid)
+	if len(res.Invalid) > 0 {
+		return silent(exitInvalid)
+	}
+	return nil
+}
+
+// deliverJSON is the stable `courier deliver --json` shape (contract §11): empty lists, never null.
+func deliverJSON(r *drafts.Result) any {
+	out := struct {
+		Delivered []drafts.Delivered        `json:"delivered"`
+		Skipped   []drafts.Skipped          `json:"skipped"`
+		Invalid   []*drafts.ValidationError `json:"invalid"`
+	}{r.Delivered, r.Skipped, r.Invalid}
+	if out.Delivered == nil {
+		out.Delivered = []drafts.Delivered{}
+	}
+	if out.Skipped == nil {
+		out.Skipped = []drafts.Skipped{}
+	}
+	if out.Invalid == nil {
+		out.Invalid = []*drafts.ValidationError{}
+	}
+	return out
+}
+
+func printInvalid(w io.Writer, errs []*drafts.ValidationError) {
+	for _, e := range errs {
+		fmt.Fprintln(w, e.Error())
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/monoco/courier/delivery"
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+var queueStates = []string{"pending", "sending", "failed", "sent"}
+
+func (a *app) queueCmd() *cli.Command {
+	return &cli.Command{
+		Name:  "queue",
+		Usage: "list queued, in-flight and dead-lettered messages (--all adds sent ones)",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: `print {"messages": [...]} on stdout`},
+			&cli.StringFlag{Name: "provider", Usage: "only messages of provider `P`"},
+			&cli.StringFlag{Name: "state", Usage: "only messages in `STATE`: pending, sending, failed or sent"},
+			&cli.BoolFlag{Name: "all", Usage: "include sent (archived) messages"},
+		},
+		Action: func(c *cli.Context) error {
+			st := c.String("state")
+			if st != "" && !contains(queueStates, st) {
+				return usageErrorf("--state %s: want one of %s", st, strings.Join(queueStates, ", "))
+			}
+			mb, err := a.openMailbox()
+			if err != nil {
+				return err
+			}
+			items, err := delivery.ListQueue(mb, delivery.QueueFilter{Provider: c.String("provider"), State: st, All: c.Bool("all")})
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				if items == nil {
+					items = []delivery.QueueItem{}
+				}
+				return writeJSON(a.stdout, map[string]any{"messages": items})
+			}
+			if len(items) == 0 {
+				fmt.Fprintln(a.stdout, "queue is empty")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPROVIDER\tSTATE\tTO\tATTEMPTS\tDUE\tLAST ERROR")
+			for _, it := range items {
+				due := "now"
+				if it.NextRetryAt != nil {
+					due = it.NextRetryAt.String()
+				}
+				if it.State != "pending" {
+					due = "-"
+				}
+				errMsg := ""
+				if it.ErrorMessage != nil {
+					errMsg = truncate(*it.ErrorMessage, 60)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.Provider, it.State,
+					truncate(strings.Join(it.To, ","), 30), it.RetryCount, due, errMsg)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func (a *app) showCmd() *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "print one message file from any state",
+		ArgsUsage: "ID",
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErrorf("show takes exactly one message ID")
+			}
+			mb, err := a.openMailbox()
+			if err != nil {
+				return err
+			}
+			e, err := mb.Find(c.Args().First())
+			if err != nil {
+				return err
+			}
+			data, err := os.ReadFile(e.Path)
+			if err != nil {
+				return err
+			}
+			state := string(e.State)
+			if e.Claimed {
+				state = "sending"
+			}
+			fmt.Fprintf(a.stderr, "# %s (%s)\n", relPath(mb.Root, e.Path), state)
+			_, err = a.stdout.Write(data)
+			return err
+		},
+	}
+}
+
+func (a *app) retryCmd() *cli.Command {
+	return &cli.Command{
+		Name:      "retry",
+		Usage:     "move dead-lettered messages back to outbound with attempts reset (history kept)",
+		ArgsUsage: "ID... | --dead [--provider P]",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dead", Usage: "retry every dead-lettered message"},
+			&cli.StringFlag{Name: "provider", Usage: "with --dead: only provider `P`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Bool("dead") == (c.NArg() > 0) {
+				return usageErrorf("retry takes message IDs or --dead, not both or neither")
+			}
+			mb, err := a.openMailbox()
+			if err != nil {
+				return err
+			}
+			var ids []string
+			if c.Bool("dead") {
+				ids, err = delivery.RetryDead(mb, c.String("provider"), a.now())
+			} else {
+				ids, err = delivery.Retry(mb, c.Args().Slice(), a.now())
+			}
+			for _, id := range ids {
+				fmt.Fprintf(a.stdout, "requeued %s\n", id)
+			}
+			if errors.Is(err, mailbox.ErrNotFound) {
+				return fmt.Errorf("%v", err)
+			}
+			return err
+		},
+	}
+}
+
+// openMailbox opens the configured mailbox (a repository is not required).
+func (a *app) openMailbox() (*mailbox.Mailbox, error) {
+	ws, err := a.workspace(false)
+	if err != nil {
+		return nil, err
+	}
+	return ws.mailbox()
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func truncate(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/monoco/courier/adapters/dingtalk"
+	"github.com/monoco/courier/adapters/email"
+	"github.com/monoco/courier/adapters/file"
+	"github.com/monoco/courier/adapters/lark"
+	"github.com/monoco/courier/adapters/slack"
+	"github.com/monoco/courier/adapters/teams"
+	"github.com/monoco/courier/adapters/webhook"
+	"github.com/monoco/courier/adapters/wecom"
+	"github.com/monoco/courier/delivery"
+	"github.com/monoco/courier/drafts"
+)
+
+// Config is `.monoco/courier.yaml` (contract §10). Decoding is strict: an unknown key anywhere is an
+// error reported with its line. ${VAR} references stay unexpanded until a value is needed.
+type Config struct {
+	Mailbox   string          `yaml:"mailbox"`
+	Drafts    DraftsConfig    `yaml:"drafts"`
+	Watch     WatchConfig     `yaml:"watch"`
+	Retry     RetryConfig     `yaml:"retry"`
+	Providers ProvidersConfig `yaml:"providers"`
+
+	path string // where it was read from ("" = defaults only)
+	root string // main worktree root; relative paths resolve against it
+}
+
+// DraftsConfig maps branches to drafts directories.
+type DraftsConfig struct {
+	Patterns []PatternConfig `yaml:"patterns"`
+}
+
+// PatternConfig is one branch regexp (named group `item`) → drafts directory.
+type PatternConfig struct {
+	Branch string `yaml:"branch"`
+	Dir    string `yaml:"dir"`
+}
+
+// WatchConfig configures `courier watch`.
+type WatchConfig struct {
+	Interval      Duration `yaml:"interval"`
+	Concurrency   int      `yaml:"concurrency"`
+	SendTimeout   Duration `yaml:"send_timeout"`
+	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	APIToken      string   `yaml:"api_token"`
+}
+
+// RetryConfig is the retry policy.
+type RetryConfig struct {
+	MaxAttempts  int      `yaml:"max_attempts"`
+	InitialDelay Duration `yaml:"initial_delay"`
+	MaxDelay     Duration `yaml:"max_delay"`
+	Multiplier   float64  `yaml:"multiplier"`
+	MaxAge       Duration `yaml:"max_age"`
+}
+
+// ProvidersConfig holds one optional section per provider; each adapter owns its section's shape.
+type ProvidersConfig struct {
+	DingTalk *dingtalk.Config `yaml:"dingtalk"`
+	Lark     *lark.Config     `yaml:"lark"`
+	WeCom    *wecom.Config    `yaml:"wecom"`
+	Slack    *slack.Config    `yaml:"slack"`
+	Teams    *teams.Config    `yaml:"teams"`
+	Email    *email.Config    `yaml:"email"`
+	Webhook  *webhook.Config  `yaml:"webhook"`
+	File     *file.Config     `yaml:"file"`
+}
+
+// Duration is a Go duration string in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses "100ms", "5s", "15m", "24h".
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration (use e.g. 5s, 15m, 24h)", n.Line, n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+func defaultConfig() *Config {
+	rp := delivery.DefaultRetryPolicy()
+	return &Config{
+		Mailbox: ".monoco/mailbox",
+		Watch: WatchConfig{Interval: Duration{5 * time.Second}, Concurrency: 4,
+			SendTimeout: Duration{30 * time.Second}, ShutdownGrace: Duration{10 * time.Second}},
+		Retry: RetryConfig{MaxAttempts: rp.MaxAttempts, InitialDelay: Duration{rp.InitialDelay},
+			MaxDelay: Duration{rp.MaxDelay}, Multiplier: rp.Multiplier, MaxAge: Duration{rp.MaxAge}},
+	}
+}
+
+// configFile picks the configuration file: --config, then $COURIER_CONFIG, then
+// <main worktree>/.monoco/courier.yaml. explicit is true when the user named it (it must exist).
+func configFile(flag string, getenv func(string) string, root, cwd string) (path string, explicit bool) {
+	switch {
+	case flag != "":
+		return absFrom(cwd, flag), true
+	case getenv("COURIER_CONFIG") != "":
+		return absFrom(cwd, getenv("COURIER_CONFIG")), true
+	}
+	return filepath.Join(root, ".monoco", "courier.yaml"), false
+}
+
+func absFrom(base, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+// loadConfig reads and validates the configuration; a missing default file means defaults.
+func loadConfig(path string, explicit bool, root string) (*Config, error) {
+	cfg := defaultConfig()
+	cfg.root = root
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return cfg, cfg.validate()
+	}
+	if err != nil {
+		return nil, configErrorf("config %s: %v", path, errors.Unwrap(err))
+	}
+	cfg.path = path
+	rel := relPath(root, path)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, configErrorf("%s", yamlError(rel, err))
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, configErrorf("%s: %v", rel, err)
+	}
+	return cfg, nil
+}
+
+var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var unknownFieldRe = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+
+// yamlError turns a yaml.v3 error into `file:line: message` lines.
+func yamlError(file string, err error) string {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	out := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		m = strings.TrimPrefix(m, "yaml: ")
+		if sub := yamlLineRe.FindStringSubmatch(m); sub != nil {
+			msg := sub[2]
+			if f := unknownFieldRe.FindStringSubmatch(msg); f != nil {
+				msg = fmt.Sprintf("%s: unknown key", f[1])
+			}
+			msg = strings.ReplaceAll(msg, "line "+sub[1]+": ", "")
+			out = append(out, fmt.Sprintf("%s:%s: %s", file, sub[1], msg))
+			continue
+		}
+		out = append(out, file+": "+m)
+	}
+	return strings.Join(out, "\n")
+}
+
+func (c *Config) validate() error {
+	if c.Watch.Concurrency < 1 {
+		return fmt.Errorf("watch.concurrency: must be at least 1")
+	}
+	if c.Retry.MaxAttempts < 1 {
+		return fmt.Errorf("retry.max_attempts: must be at least 1")
+	}
+	if c.Retry.Multiplier < 1 {
+		return fmt.Errorf("retry.multiplier: must be at least 1")
+	}
+	if c.Retry.InitialDelay.Duration <= 0 || c.Retry.MaxDelay.Duration < c.Retry.InitialDelay.Duration {
+		return fmt.Errorf("retry: initial_delay must be > 0 and max_delay ≥ initial_delay")
+	}
+	for i, p := range c.Drafts.Patterns {
+		re, err := regexp.Compile(p.Branch)
+		if err != nil {
+			return fmt.Errorf("drafts.patterns[%d].branch: %v", i, err)
+		}
+		if re.SubexpIndex("item") < 0 || !strings.Contains(p.Dir, "{item}") {
+			return fmt.Errorf("drafts.patterns[%d]: branch needs a named group (?P<item>…) and dir needs {item}", i)
+		}
+	}
+	for _, k := range registry() {
+		if sec := k.section(c); sec != nil {
+			if err := k.validate(sec); err != nil {
+				return fmt.Errorf("providers.%s: %v", k.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// patterns returns the configured branch patterns, or the defaults.
+func (c *Config) patterns() []drafts.Pattern {
+	if len(c.Drafts.Patterns) == 0 {
+		return drafts.DefaultPatterns()
+	}
+	out := make([]drafts.Pattern, 0, len(c.Drafts.Patterns))
+	for _, p := range c.Drafts.Patterns {
+		out = append(out, drafts.Pattern{Branch: regexp.MustCompile(p.Branch), Dir: p.Dir})
+	}
+	return out
+}
+
+// mailboxDir is the mailbox root (absolute).
+func (c *Config) mailboxDir() (string, error) {
+	p, err := expandEnv(c.Mailbox, os.Getenv)
+	if err != nil {
+		return "", configErrorf("mailbox: %v", err)
+	}
+	return absFrom(c.root, p), nil
+}
+
+var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${VAR} with its value; an unset variable is an error naming it (never its value).
+func expandEnv(s string, getenv func(string) string) (string, error) {
+	var missing []string
+	out := varRe.ReplaceAllStringFunc(s, func(m string) string {
+		name := m[2 : len(m)-1]
+		v := getenv(name)
+		if v == "" {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("environment variable %s is not set", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// expandStrings expands ${VAR} in every string reachable from v (a pointer to a config struct),
+// reporting the first unset variable with the YAML key path that needs it.
+func expandStrings(v any, getenv func(string) string) error {
+	return expandValue(reflect.ValueOf(v), "", getenv)
+}
+
+func expandValue(v reflect.Value, path string, getenv func(string) string) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return expandValue(v.Elem(), path, getenv)
+	case reflect.String:
+		s, err := expandEnv(v.String(), getenv)
+		if err != nil {
+			return fmt.Errorf("%s: %v", strings.TrimPrefix(path, "."), err)
+		}
+		if v.CanSet() {
+			v.SetString(s)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			p := path
+			if name != "" {
+				p = path + "." + name
+			}
+			if err := expandValue(v.Field(i), p, getenv); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		for _, k := range keys {
+			elem := reflect.New(v.Type().Elem()).Elem()
+			elem.Set(v.MapIndex(k))
+			if err := expandValue(elem, path+"."+fmt.Sprint(k), getenv); err != nil {
+				return err
+			}
+			v.SetMapIndex(k, elem)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			if err := expandValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", getenv); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func relPath(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return p
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/monoco/courier/delivery/mailbox"
+	"github.com/monoco/courier/drafts"
+)
+
+// session is what validating and delivering drafts need: the workspace, the branch's work item and a
+// validator built once from the configuration.
+type session struct {
+	ws        *workspace
+	patterns  []drafts.Pattern
+	validator *drafts.Validator
+	branch    string
+	commit    string
+	item      drafts.Item
+	hasItem   bool
+}
+
+// session opens the repository, reads the branch and builds the validator. itemFlag overrides the
+// branch's work item.
+func (a *app) session(itemFlag string) (*session, error) {
+	ws, err := a.workspace(true)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{ws: ws, patterns: ws.cfg.patterns()}
+	s.branch, s.commit, err = drafts.CurrentBranch(ws.repo.Top)
+	if err != nil {
+		return nil, err
+	}
+	if itemFlag != "" {
+		if s.item, s.hasItem = drafts.ItemForBranch(itemFlag, s.patterns); !s.hasItem {
+			return nil, usageErrorf("--item %s: not a work item id (want e.g. FEAT-0172)", itemFlag)
+		}
+	} else {
+		s.item, s.hasItem = drafts.ItemForBranch(s.branch, s.patterns)
+	}
+	s.validator, err = drafts.NewValidator(draftsConfig(ws.cfg))
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// inputs loads explicit paths, or the work item's drafts when none are given. A path that cannot be
+// a draft (symlink, outside the repository) comes back as a validation error.
+func (s *session) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError, error) {
+	if len(paths) == 0 {
+		if !s.hasItem {
+			return nil, nil, fmt.Errorf("branch %q is not a work-item branch (want e.g. FEAT-0172-slug); name drafts explicitly or use --item", s.branch)
+		}
+		found, err := drafts.Find(s.ws.repo.Top, s.item)
+		if err != nil {
+			return nil, nil, err
+		}
+		paths = found
+		for i := range paths {
+			paths[i] = absFrom(s.ws.repo.Top, paths[i])
+		}
+	}
+	var inputs []drafts.Input
+	var invalid []*drafts.ValidationError
+	for _, p := range paths {
+		in, err := drafts.LoadInput(s.ws.repo.Top, p)
+		if err != nil {
+			if ve, ok := err.(*drafts.ValidationError); ok {
+				invalid = append(invalid, ve)
+				continue
+			}
+			return nil, nil, err
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs, invalid, nil
+}
+
+// draftsConfig is what the drafts package needs to know of the configuration: the patterns, the
+// configured providers with their channel aliases, and each adapter's pre-enqueue check.
+func draftsConfig(c *Config) drafts.Config {
+	dc := drafts.Config{Patterns: c.patterns(), Providers: map[string]drafts.ProviderInfo{},
+		Checks: map[string]func(*mailbox.Message) error{}}
+	for _, k := range registry() {
+		dc.Checks[k.name] = k.check
+		if sec := k.section(c); sec != nil {
+			dc.Providers[k.name] = drafts.ProviderInfo{Channels: k.channels(sec), Fanout: k.fanout}
+		}
+	}
+	return dc
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %s", n, strings.TrimSuffix(word, "s")+"s")
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Build courier with the local Go toolchain, install it to ${PREFIX:-$HOME/.local}/bin, then run
+# `courier demo` (the whole loop in a throwaway repository). Idempotent: run it again to update.
+# Set COURIER_NO_DEMO=1 to skip the demo.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+prefix=${PREFIX:-$HOME/.local}
+bindir="$prefix/bin"
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "install.sh: the go tool is not on PATH; install Go 1.22 or newer from https://go.dev/dl/" >&2
+	exit 1
+fi
+if ! command -v git >/dev/null 2>&1; then
+	echo "install.sh: git is not on PATH; courier needs git" >&2
+	exit 1
+fi
+
+cd "$here"
+version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+mkdir -p "$bindir"
+tmp="$bindir/.courier.tmp.$$"
+trap 'rm -f "$tmp"' EXIT
+go build -trimpath -ldflags "-s -w -X main.version=$version -X main.commit=$commit" -o "$tmp" ./cmd/courier
+mv -f "$tmp" "$bindir/courier"
+trap - EXIT
+echo "installed $bindir/courier ($("$bindir/courier" version))"
+
+case ":$PATH:" in
+*":$bindir:"*) echo "$bindir is on your PATH" ;;
+*) echo "note: $bindir is not on your PATH; add it, e.g.: export PATH=\"$bindir:\$PATH\"" ;;
+esac
+
+if [ "${COURIER_NO_DEMO:-}" != 1 ]; then
+	echo "running courier demo (the whole loop through the built-in file provider):"
+	"$bindir/courier" demo
+fi
