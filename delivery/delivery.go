@@ -70,6 +70,7 @@ type Watcher struct {
 	sweep   chan struct{}
 	metrics *metrics
 	busy    atomic.Bool
+	onReady func() // tests: called by Run after its initial scan
 }
 
 // ErrBusy is returned by Run and Once when the Watcher is already running.

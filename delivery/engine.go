@@ -112,6 +112,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	defer en.close()
 	en.scanAll(true)
+	if w.onReady != nil {
+		w.onReady()
+	}
 	ticker := time.NewTicker(w.cfg.Interval)
 	defer ticker.Stop()
 	timer := time.NewTimer(time.Hour)
