@@ -1,14 +1,15 @@
 package main
 
 import (
+	"encoding/xml"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -132,11 +133,15 @@ func isLoopback(host string) bool {
 
 // printService fills in the systemd or launchd template for this repository.
 func (a *app) printService(kind string, ws *workspace) error {
-	name := map[string]string{"systemd": "service/courier-watch.service", "launchd": "service/courier-watch.plist"}[kind]
+	name := map[string]string{"systemd": "service/courier.service", "launchd": "service/courier.plist"}[kind]
 	if name == "" {
 		return usageErrorf("--print-service %s: want systemd or launchd", kind)
 	}
 	data, err := templates.FS.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	tpl, err := template.New(kind).Parse(string(data))
 	if err != nil {
 		return err
 	}
@@ -147,9 +152,22 @@ func (a *app) printService(kind string, ws *workspace) error {
 	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = resolved
 	}
-	logDir := filepath.Join(ws.root, ".monoco", "log")
-	out := strings.NewReplacer("{{binary}}", exe, "{{repo}}", ws.root, "{{log}}", filepath.Join(logDir, "courier-watch.log"),
-		"{{name}}", filepath.Base(ws.root)).Replace(string(data))
-	_, err = io.WriteString(a.stdout, out)
-	return err
+	esc := func(s string) string { return s }
+	if kind == "launchd" {
+		esc = func(s string) string {
+			var b strings.Builder
+			_ = xml.EscapeText(&b, []byte(s))
+			return b.String()
+		}
+	}
+	label := "dev.monoco.courier." + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, filepath.Base(ws.root))
+	return tpl.Execute(a.stdout, map[string]string{
+		"Binary": esc(exe), "RepoDir": esc(ws.root),
+		"LogPath": esc(filepath.Join(ws.root, ".monoco", "courier-watch.log")), "Label": label,
+	})
 }
