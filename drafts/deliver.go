@@ -50,13 +50,15 @@ type Deliverer struct {
 
 // Deliver validates every input and enqueues each valid, not yet delivered one, in path order. An
 // invalid draft is reported in Result.Invalid and never enqueued; the others are delivered all the
-// same. The error is only for I/O failures (and a cancelled ctx, checked between drafts); the Result
+// same. The error is only for I/O failures (and a cancelled ctx, checked between phases); the Result
 // then holds what was done before it.
 //
-// Exactly once: under the mailbox's delivery lock, a draft version (path + blob id) whose ledger entry
-// is done is skipped (unless o.Force); an entry left as an intent by a crashed run is completed by
-// enqueueing only the recorded files that are missing, under their recorded ids; otherwise the
-// messages are stamped, the intent recorded, each message enqueued, and the entry marked done.
+// Exactly once, under the mailbox's delivery lock: a draft version (path + blob id) whose ledger
+// entry is done is skipped (unless o.Force); an entry left as an intent by a crashed run is completed
+// by enqueueing only the recorded files that are nowhere in the mailbox, under their recorded names;
+// any other draft is stamped and its intent recorded. Only when every intent is durable are the
+// messages enqueued (in path order), and only then are the entries marked done. A crash at any point
+// leaves each draft either enqueued or recoverable by the next run.
 func (d *Deliverer) Deliver(ctx context.Context, inputs []Input, o Options) (*Result, error) {
 	res := &Result{Delivered: []Delivered{}, Skipped: []Skipped{}, Invalid: []*ValidationError{}}
 	ins := append([]Input(nil), inputs...)
@@ -88,64 +90,122 @@ func (d *Deliverer) Deliver(ctx context.Context, inputs []Input, o Options) (*Re
 		now = time.Now
 	}
 	st := &stamper{mb: d.Mailbox, patterns: d.Validator.cfg.Patterns, providers: d.Validator.cfg.Providers, info: d.Info}
+	var plans []*plan
 	for _, dr := range valid {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		if err := d.deliverOne(st, dr, now, o, res); err != nil {
+		p, err := d.plan(st, dr, now, o, res)
+		if err != nil {
 			return res, fmt.Errorf("deliver %s: %w", dr.Path, err)
 		}
+		if p != nil {
+			plans = append(plans, p)
+		}
 	}
-	return res, nil
+	if o.DryRun {
+		for _, p := range plans {
+			for _, m := range p.write {
+				res.Delivered = append(res.Delivered, delivered(p.dr, m, filepath.Join(d.Mailbox.Dir(mailbox.Outbound, m.Provider), mailbox.FileName(m))))
+			}
+		}
+		return res, nil
+	}
+	return res, d.execute(ctx, plans, res)
 }
 
-func (d *Deliverer) deliverOne(st *stamper, dr *Draft, now func() time.Time, o Options, res *Result) error {
+// plan is what one run does with one draft version.
+type plan struct {
+	dr    *Draft
+	entry *mailbox.LedgerEntry
+	fresh bool               // the intent is not yet recorded
+	write []*mailbox.Message // the messages to enqueue
+}
+
+// plan decides about one draft: skip it (reported in res), complete an interrupted delivery, or
+// stamp it afresh.
+func (d *Deliverer) plan(st *stamper, dr *Draft, now func() time.Time, o Options, res *Result) (*plan, error) {
 	mb := d.Mailbox
 	e, err := mb.Ledger(dr.Path, dr.blob())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if e != nil && e.Done && !o.Force {
 		res.Skipped = append(res.Skipped, Skipped{Draft: dr.Path, Reason: "already delivered as " + strings.Join(e.IDs, ", ")})
-		return nil
+		return nil, nil
 	}
 	if e != nil && !e.Done {
 		msgs, err := d.restamp(st, dr, e)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if msgs != nil {
-			return d.complete(dr, e, msgs, o, res)
+			p := &plan{dr: dr, entry: e}
+			var present []string
+			for _, m := range msgs {
+				if mb.Exists(m.Provider, mailbox.FileName(m)) {
+					present = append(present, m.ID)
+				} else {
+					p.write = append(p.write, m)
+				}
+			}
+			if len(present) > 0 {
+				res.Skipped = append(res.Skipped, Skipped{Draft: dr.Path,
+					Reason: "already enqueued as " + strings.Join(present, ", ") + " (completing an interrupted delivery)"})
+			}
+			return p, nil
 		}
-		// The configuration changed since the interrupted run: deliver the draft afresh.
+		// The configuration or --provider changed since the interrupted run: deliver afresh.
 	}
 	msgs, err := st.stamp(dr, st.next(now()), o.Force)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if o.DryRun {
-		for _, m := range msgs {
-			res.Delivered = append(res.Delivered, d.delivered(dr, m, filepath.Join(mb.Dir(mailbox.Outbound, m.Provider), mailbox.FileName(m))))
-		}
-		return nil
-	}
-	entry := &mailbox.LedgerEntry{Draft: dr.Path, Blob: dr.blob()}
+	p := &plan{dr: dr, fresh: true, write: msgs, entry: &mailbox.LedgerEntry{Draft: dr.Path, Blob: dr.blob()}}
 	for _, m := range msgs {
-		entry.Files = append(entry.Files, m.Provider+"/"+mailbox.FileName(m))
-		entry.IDs = append(entry.IDs, m.ID)
+		p.entry.Files = append(p.entry.Files, m.Provider+"/"+mailbox.FileName(m))
+		p.entry.IDs = append(p.entry.IDs, m.ID)
 	}
-	if err := mb.RecordLedger(entry); err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		p, err := mb.Enqueue(m)
-		if err != nil {
-			return err
+	return p, nil
+}
+
+// execute records the intents, enqueues, and marks the entries done, each phase finished (durably)
+// before the next starts.
+func (d *Deliverer) execute(ctx context.Context, plans []*plan, res *Result) error {
+	mb := d.Mailbox
+	err := parallel(len(plans), func(i int) error {
+		if !plans[i].fresh {
+			return nil
 		}
-		res.Delivered = append(res.Delivered, d.delivered(dr, m, p))
+		return mb.RecordLedger(plans[i].entry)
+	})
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
 	}
-	entry.Done = true
-	return mb.RecordLedger(entry)
+	if err := ctx.Err(); err != nil {
+		return err // every intent is recorded: the next run delivers these drafts
+	}
+	var all []*mailbox.Message
+	var owner []*plan
+	for _, p := range plans {
+		all = append(all, p.write...)
+		for range p.write {
+			owner = append(owner, p)
+		}
+	}
+	paths, err := enqueueBatch(mb, all)
+	for i, path := range paths {
+		res.Delivered = append(res.Delivered, delivered(owner[i].dr, all[i], path))
+	}
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	err = parallel(len(plans), func(i int) error {
+		e := *plans[i].entry
+		e.Done = true
+		return mb.RecordLedger(&e)
+	})
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	return nil
 }
 
 // restamp rebuilds the messages an interrupted run recorded in e: same ids, and created_at from the
@@ -178,37 +238,6 @@ func (d *Deliverer) restamp(st *stamper, dr *Draft, e *mailbox.LedgerEntry) ([]*
 	return msgs, nil
 }
 
-// complete finishes an interrupted delivery: it enqueues the recorded messages that are nowhere in
-// the mailbox and marks the entry done.
-func (d *Deliverer) complete(dr *Draft, e *mailbox.LedgerEntry, msgs []*mailbox.Message, o Options, res *Result) error {
-	mb := d.Mailbox
-	var present []string
-	for _, m := range msgs {
-		name := mailbox.FileName(m)
-		if mb.Exists(m.Provider, name) {
-			present = append(present, m.ID)
-			continue
-		}
-		p := filepath.Join(mb.Dir(mailbox.Outbound, m.Provider), name)
-		if !o.DryRun {
-			var err error
-			if p, err = mb.Enqueue(m); err != nil {
-				return err
-			}
-		}
-		res.Delivered = append(res.Delivered, d.delivered(dr, m, p))
-	}
-	if len(present) > 0 {
-		res.Skipped = append(res.Skipped, Skipped{Draft: dr.Path,
-			Reason: "already enqueued as " + strings.Join(present, ", ") + " (completing an interrupted delivery)"})
-	}
-	if o.DryRun {
-		return nil
-	}
-	e.Done = true
-	return mb.RecordLedger(e)
-}
-
-func (d *Deliverer) delivered(dr *Draft, m *mailbox.Message, p string) Delivered {
+func delivered(dr *Draft, m *mailbox.Message, p string) Delivered {
 	return Delivered{Draft: dr.Path, ID: m.ID, Provider: m.Provider, CorrelationID: m.CorrelationID, Path: p}
 }
