@@ -145,6 +145,7 @@ func (a *app) hookActions(s *session) hooks.Actions {
 	toInput := func(f hooks.File) drafts.Input { return drafts.Input{Path: f.Path, Content: f.Content, Blob: f.Blob} }
 	return hooks.Actions{
 		Match: func(p string) bool { _, ok := drafts.ItemForPath(p, s.patterns); return ok },
+		Under: commonPrefix(s.patterns),
 		Validate: func(_ context.Context, files []hooks.File, stderr io.Writer) error {
 			bad := 0
 			for _, f := range files {
@@ -196,4 +197,21 @@ func (a *app) hookActions(s *session) hooks.Actions {
 			}
 		},
 	}
+}
+
+// commonPrefix is the leading directory every drafts pattern shares (e.g. "Issues/"), so that the
+// post-commit hook diffs only that subtree; "" when they share none.
+func commonPrefix(ps []drafts.Pattern) string {
+	prefix := ""
+	for i, p := range ps {
+		dir, _, _ := strings.Cut(p.Dir, "{item}")
+		dir = dir[:strings.LastIndex(dir, "/")+1]
+		if i == 0 {
+			prefix = dir
+		}
+		for !strings.HasPrefix(dir, prefix) {
+			prefix = prefix[:strings.LastIndex(strings.TrimSuffix(prefix, "/"), "/")+1]
+		}
+	}
+	return prefix
 }
