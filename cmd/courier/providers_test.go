@@ -304,9 +304,12 @@ type smtpSession struct {
 }
 
 func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error  { s.rcpts = append(s.rcpts, to); return nil }
-func (s *smtpSession) Reset()                                     { s.from, s.rcpts = "", nil }
-func (s *smtpSession) Logout() error                              { return nil }
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+func (s *smtpSession) Reset()        { s.from, s.rcpts = "", nil }
+func (s *smtpSession) Logout() error { return nil }
 func (s *smtpSession) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
