@@ -50,6 +50,7 @@ func TestBadInput(t *testing.T) {
 		{"option_wrong_type.md", 5, "options.silent", "must be true or false, not a string"},
 		{"provider_check.md", 5, "body", "exceeds lark's 30000-byte text limit"},
 		{"type_conflict.md", 4, "type", "alias of content_type"},
+		{"unstorable_value.md", 4, "subject", "cannot be stored unchanged"},
 	}
 	v := newValidator(t)
 	seen := map[string]bool{}

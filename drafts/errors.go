@@ -33,6 +33,9 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
+// oneLine keeps an error on one line whatever field names and values it quotes.
+var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u2028", `\u2028`, "\u2029", `\u2029`, "\u0085", `\u0085`)
+
 // errorList collects the errors of one draft.
 type errorList []*ValidationError
 
@@ -60,7 +63,7 @@ func (l errorList) finish(file string) []*ValidationError {
 			continue
 		}
 		seen[e.Field] = true
-		e.File = file
+		e.File, e.Field, e.Msg = oneLine.Replace(file), oneLine.Replace(e.Field), oneLine.Replace(e.Msg)
 		out = append(out, e)
 		if len(out) == MaxErrorsPerDraft {
 			break

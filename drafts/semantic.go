@@ -268,3 +268,61 @@ func (s *semantic) agree(name string, short []string, full []mailbox.Participant
 		}
 	}
 }
+
+// storable checks that m survives the message file format unchanged (mailbox.Marshal, then
+// mailbox.Parse): the YAML encoder cannot faithfully write every string (one starting with a line
+// break, or with a tab before a line break, comes back different or not at all), and a message that
+// changes on re-reading would break its seal. It names the offending field when it can find it.
+func (s *semantic) storable(m *mailbox.Message) {
+	data, err := mailbox.Marshal(m)
+	if err == nil {
+		var back *mailbox.Message
+		if back, err = mailbox.Parse(data); err == nil {
+			a, errA := json.Marshal(m)
+			b, errB := json.Marshal(back)
+			if errA == nil && errB == nil && bytes.Equal(a, b) && back.Body == m.Body {
+				return
+			}
+		}
+	}
+	field := "frontmatter"
+	if p, ok := badString(s.doc, ""); ok {
+		field = p
+	}
+	s.errs.add(field, s.lines[field], "this text cannot be stored unchanged in a message file "+
+		"(YAML cannot write a value that starts with a line break or has a tab before a line break); rephrase it")
+}
+
+// badString finds a key or string value under v that does not survive a YAML round trip.
+func badString(v any, p string) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return p, !yamlRoundTrips(t)
+	case map[string]any:
+		for _, k := range sortedKeys(t) {
+			kp := joinPath(p, k)
+			if !yamlRoundTrips(k) {
+				return kp, true
+			}
+			if bp, bad := badString(t[k], kp); bad {
+				return bp, true
+			}
+		}
+	case []any:
+		for i, c := range t {
+			if bp, bad := badString(c, fmt.Sprintf("%s[%d]", p, i)); bad {
+				return bp, true
+			}
+		}
+	}
+	return "", false
+}
+
+func yamlRoundTrips(s string) bool {
+	out, err := yaml.Marshal(map[string]string{"k": s, s: "v"})
+	if err != nil {
+		return false
+	}
+	var back map[string]string
+	return yaml.Unmarshal(out, &back) == nil && back["k"] == s && back[s] == "v"
+}

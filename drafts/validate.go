@@ -114,6 +114,9 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationErr
 	sem := semantic{cfg: &v.cfg, doc: doc, lines: lines, closeLine: closeLine, body: body, bodyLine: bodyLine}
 	m := sem.message()
 	if len(sem.errs) == 0 {
+		sem.storable(m)
+	}
+	if len(sem.errs) == 0 {
 		if check := v.cfg.Checks[m.Provider]; check != nil {
 			if err := check(m); err != nil {
 				field, msg := splitCheck(err.Error())
