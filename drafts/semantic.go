@@ -123,11 +123,11 @@ func (s *semantic) provider(m *mailbox.Message) {
 	switch {
 	case strings.ContainsAny(p, `/\.:`) || !mailbox.ValidProvider(p):
 		s.fail("provider", fmt.Sprintf("%q is not a valid provider name (a lower-case adapter name, no path characters)", p))
-	case !contains(KnownProviders, p):
+	case !contains(KnownProviders(), p):
 		msg := fmt.Sprintf("%q is not a configured provider", p)
 		if sug := suggest(p, configured); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", sug)
-		} else if sug := suggest(p, KnownProviders); sug != "" {
+		} else if sug := suggest(p, KnownProviders()); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q? it is not configured either)", sug)
 		} else {
 			msg += " (configured: " + strings.Join(configured, ", ") + ")"
@@ -142,7 +142,7 @@ func (s *semantic) provider(m *mailbox.Message) {
 func (s *semantic) configured() []string {
 	out := []string{}
 	for _, k := range sortedKeys(s.cfg.Providers) {
-		if contains(KnownProviders, k) && k != "file" {
+		if contains(KnownProviders(), k) && k != "file" {
 			out = append(out, k)
 		}
 	}

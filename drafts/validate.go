@@ -25,8 +25,10 @@ var schemaJSON []byte
 // (`courier schema` prints it).
 func Schema() []byte { return bytes.Clone(schemaJSON) }
 
-// KnownProviders are the adapter names of contract §2.
-var KnownProviders = []string{"dingtalk", "lark", "wecom", "slack", "teams", "email", "webhook", "file"}
+// KnownProviders returns the adapter names of contract §2.
+func KnownProviders() []string {
+	return []string{"dingtalk", "lark", "wecom", "slack", "teams", "email", "webhook", "file"}
+}
 
 // ProviderInfo is what validation needs to know about one configured provider.
 type ProviderInfo struct {
