@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,29 +19,30 @@ import (
 )
 
 // TestMain gives every test (and every git it runs) its own HOME and no system git configuration, and
-// maps the testscript command "courier" to run(...) in a re-executed test binary.
+// maps the testscript commands "courier" and "courier-exit" to run(...) in a re-executed test binary.
 func TestMain(m *testing.M) {
-	home, err := os.MkdirTemp("", "courier-test-home-")
-	if err != nil {
-		panic(err)
-	}
-	gitconfig := "[user]\n\tname = Courier Test\n\temail = test@courier.invalid\n" +
-		"[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
-	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gitconfig), 0o600); err != nil {
-		panic(err)
-	}
-	for k, v := range map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"),
-		"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Courier Test", "GIT_AUTHOR_EMAIL": "test@courier.invalid",
-		"GIT_COMMITTER_NAME": "Courier Test", "GIT_COMMITTER_EMAIL": "test@courier.invalid"} {
-		os.Setenv(k, v)
-	}
-	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CONFIG_GLOBAL", "COURIER_CONFIG", "COURIER_SKIP"} {
-		os.Unsetenv(k)
-	}
-	defer os.RemoveAll(home)
-	testscript.Main(m, map[string]func(){
+	testscript.Main(isolated{m}, map[string]func(){
 		"courier": func() {
 			os.Exit(run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+		},
+		// courier-exit CODE ARGS... runs `courier ARGS...` and succeeds only if it exits with CODE,
+		// so that scripts can assert the exact exit code (testscript's exec only knows zero/non-zero).
+		"courier-exit": func() {
+			if len(os.Args) < 2 {
+				fmt.Fprintln(os.Stderr, "usage: courier-exit CODE ARGS...")
+				os.Exit(100)
+			}
+			want, err := strconv.Atoi(os.Args[1])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "courier-exit: bad CODE:", err)
+				os.Exit(100)
+			}
+			args := append([]string{"courier"}, os.Args[2:]...)
+			if got := run(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); got != want {
+				fmt.Fprintf(os.Stderr, "courier-exit: exit %d, want %d\n", got, want)
+				os.Exit(100)
+			}
+			os.Exit(0)
 		},
 	})
 }
@@ -224,4 +226,32 @@ func wantUTC(t *testing.T, what, s string) {
 	if _, err := time.Parse(time.RFC3339Nano, s); err != nil || !strings.HasSuffix(s, "Z") {
 		t.Errorf("%s = %q, want an RFC 3339 UTC timestamp ending in Z", what, s)
 	}
+}
+
+// isolated runs the tests with a private HOME and git identity. It is only the test runner's
+// environment: the re-executed "courier" commands keep the environment their script gives them.
+type isolated struct{ m *testing.M }
+
+func (i isolated) Run() int {
+	home, err := os.MkdirTemp("", "courier-test-home-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(home)
+	gitconfig := "[user]\n\tname = Courier Test\n\temail = test@courier.invalid\n" +
+		"[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gitconfig), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for k, v := range map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Courier Test", "GIT_AUTHOR_EMAIL": "test@courier.invalid",
+		"GIT_COMMITTER_NAME": "Courier Test", "GIT_COMMITTER_EMAIL": "test@courier.invalid"} {
+		os.Setenv(k, v)
+	}
+	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CONFIG_GLOBAL", "COURIER_CONFIG", "COURIER_SKIP"} {
+		os.Unsetenv(k)
+	}
+	return i.m.Run()
 }
