@@ -20,8 +20,7 @@ func FuzzSplitFrontmatter(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	v := newValidator(f)
-	sealer := testSealer(f)
+	env := newFuzzEnv(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		front, body, bodyLine, err := mailbox.SplitFrontmatter(data)
 		if err == nil {
@@ -36,7 +35,7 @@ func FuzzSplitFrontmatter(f *testing.F) {
 				t.Fatalf("frontmatter of %d bytes accepted", len(front))
 			}
 		}
-		checkDraft(t, v, sealer, data)
+		checkDraft(t, env, data)
 	})
 }
 
@@ -53,23 +52,31 @@ func FuzzValidate(f *testing.F) {
 	f.Add("provider: dingtalkk\nto: 1", "x")
 	f.Add("? [a]\n: b", "")
 	f.Add("provider: file\nto: x\nmetadata: {<<: {a: 1}}", "")
-	v := newValidator(f)
-	sealer := testSealer(f)
+	env := newFuzzEnv(f)
 	f.Fuzz(func(t *testing.T, front, body string) {
-		checkDraft(t, v, sealer, []byte("---\n"+front+"\n---\n"+body))
+		checkDraft(t, env, []byte("---\n"+front+"\n---\n"+body))
 	})
 }
 
-func testSealer(tb testing.TB) *mailbox.Sealer {
-	s, err := newMailbox(tb).Sealer()
+// fuzzEnv is a validator plus a mailbox (for reply_to look-ups) and its sealer.
+type fuzzEnv struct {
+	v      *Validator
+	mb     *mailbox.Mailbox
+	sealer *mailbox.Sealer
+}
+
+func newFuzzEnv(tb testing.TB) *fuzzEnv {
+	mb := newMailbox(tb)
+	s, err := mb.Sealer()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return s
+	return &fuzzEnv{v: newValidator(tb), mb: mb, sealer: s}
 }
 
-func checkDraft(t *testing.T, v *Validator, sealer *mailbox.Sealer, data []byte) {
+func checkDraft(t *testing.T, env *fuzzEnv, data []byte) {
 	t.Helper()
+	v, sealer := env.v, env.sealer
 	in := Input{Path: draftDir + "fuzz.md", Content: data}
 	dr, errs := v.Parse(in)
 	if dr == nil {
@@ -86,7 +93,7 @@ func checkDraft(t *testing.T, v *Validator, sealer *mailbox.Sealer, data []byte)
 	if errs != nil {
 		t.Fatalf("a draft and errors %v", errs)
 	}
-	st := &stamper{patterns: DefaultPatterns(), providers: testConfig().Providers, info: StampInfo{Branch: "b"}}
+	st := &stamper{mb: env.mb, patterns: DefaultPatterns(), providers: testConfig().Providers, info: StampInfo{Branch: "b"}}
 	msgs, err := st.stamp(dr, t0, false)
 	if err != nil {
 		t.Fatal(err)

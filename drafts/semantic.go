@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -274,6 +275,9 @@ func (s *semantic) agree(name string, short []string, full []mailbox.Participant
 // break, or with a tab before a line break, comes back different or not at all), and a message that
 // changes on re-reading would break its seal. It names the offending field when it can find it.
 func (s *semantic) storable(m *mailbox.Message) {
+	if !hasUnusualString(s.doc) {
+		return // plain printable text always round-trips; only then is the full check worth its cost
+	}
 	data, err := mailbox.Marshal(m)
 	if err == nil {
 		var back *mailbox.Message
@@ -291,6 +295,31 @@ func (s *semantic) storable(m *mailbox.Message) {
 	}
 	s.errs.add(field, s.lines[field], "this text cannot be stored unchanged in a message file "+
 		"(YAML cannot write a value that starts with a line break or has a tab before a line break); rephrase it")
+}
+
+// hasUnusualString reports whether a key or string value under v holds a character that is not
+// printable (line breaks and tabs included).
+func hasUnusualString(v any) bool {
+	unusual := func(s string) bool {
+		return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0
+	}
+	switch t := v.(type) {
+	case string:
+		return unusual(t)
+	case map[string]any:
+		for k, c := range t {
+			if unusual(k) || hasUnusualString(c) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range t {
+			if hasUnusualString(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // badString finds a key or string value under v that does not survive a YAML round trip.
