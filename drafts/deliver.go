@@ -170,7 +170,7 @@ func (d *Deliverer) plan(st *stamper, dr *Draft, now func() time.Time, o Options
 // before the next starts.
 func (d *Deliverer) execute(ctx context.Context, plans []*plan, res *Result) error {
 	mb := d.Mailbox
-	err := parallel(len(plans), func(i int) error {
+	err := mailbox.Parallel(len(plans), func(i int) error {
 		if !plans[i].fresh {
 			return nil
 		}
@@ -190,14 +190,14 @@ func (d *Deliverer) execute(ctx context.Context, plans []*plan, res *Result) err
 			owner = append(owner, p)
 		}
 	}
-	paths, err := enqueueBatch(mb, all)
+	paths, err := mb.EnqueueBatch(all)
 	for i, path := range paths {
 		res.Delivered = append(res.Delivered, delivered(owner[i].dr, all[i], path))
 	}
 	if err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
-	err = parallel(len(plans), func(i int) error {
+	err = mailbox.Parallel(len(plans), func(i int) error {
 		e := *plans[i].entry
 		e.Done = true
 		return mb.RecordLedger(&e)

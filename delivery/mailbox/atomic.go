@@ -10,35 +10,39 @@ import (
 // a temp file in tmpDir (on the same filesystem), fsync, rename, fsync of the target directory.
 // The file gets mode 0600.
 func WriteFileAtomic(tmpDir, path string, data []byte) error {
-	f, err := os.CreateTemp(tmpDir, ".write-*")
+	tmp, err := writeTemp(tmpDir, data)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = f.Close()
+		if tmp != "" {
 			_ = os.Remove(tmp)
 		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: fsync: %w", filepath.Base(path), err)
-	}
-	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
-	ok = true
 	return SyncDir(filepath.Dir(path))
+}
+
+// writeTemp writes data to a new 0600 temp file in dir and fsyncs it. It returns the temp file's name
+// (also on error, when the file was created: the caller removes it).
+func writeTemp(dir string, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, ".write-*")
+	if err != nil {
+		return "", err
+	}
+	name := f.Name()
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return name, err
 }
 
 // RenameDurable renames from → to and fsyncs both directories, so the move survives a power cut.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -96,7 +97,7 @@ func Marshal(m *Message) ([]byte, error) {
 	if err := doc.Encode(m); err != nil {
 		return nil, fmt.Errorf("encode frontmatter: %w", err)
 	}
-	quoteMergeKeys(&doc)
+	quoteRisky(&doc)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(&doc); err != nil {
@@ -110,13 +111,39 @@ func Marshal(m *Message) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// quoteMergeKeys quotes every "<<" in n, which was encoded from Go values and so holds only strings:
-// yaml.v3 writes the string "<<" as a plain merge key, which reads back as a merge (or an error).
-func quoteMergeKeys(n *yaml.Node) {
+// quoteRisky double-quotes the strings yaml.v3's plain and block styles do not read back unchanged:
+// "<<" (read back as a merge key), a leading line break (dropped), whitespace before a line break or at
+// either end, and control characters other than a line break (tabs, \r). n was encoded from Go values,
+// so its scalars are plain data and quoting never changes their meaning.
+func quoteRisky(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && risky(n.Value) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
 	if n.Kind == yaml.ScalarNode && n.Value == "<<" {
 		n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
 	}
 	for _, c := range n.Content {
-		quoteMergeKeys(c)
+		quoteRisky(c)
 	}
+}
+
+func risky(v string) bool {
+	if v == "" {
+		return false
+	}
+	if strings.HasPrefix(v, "\n") || strings.TrimSpace(v[:1]) == "" || strings.TrimSpace(v[len(v)-1:]) == "" {
+		return true
+	}
+	for i, r := range v {
+		if r == '\n' {
+			if i > 0 && (v[i-1] == ' ' || v[i-1] == '\t') {
+				return true
+			}
+			continue
+		}
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff {
+			return true
+		}
+	}
+	return false
 }
