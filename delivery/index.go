@@ -22,6 +22,7 @@ import (
 
 type entry struct {
 	provider, name string
+	created        time.Time // created_at: the order within a channel (file names have whole seconds)
 	mod            time.Time // of the file when last parsed
 	size           int64
 	due            time.Time
@@ -29,6 +30,14 @@ type entry struct {
 	inflight       bool
 	ready          bool
 	gen            uint64 // bumped on every move; stale heap items carry an older gen
+}
+
+// before orders entries of one channel: by created_at, then by file name.
+func (e *entry) before(o *entry) bool {
+	if !e.created.Equal(o.created) {
+		return e.created.Before(o.created)
+	}
+	return e.name < o.name
 }
 
 func entryKey(provider, name string) string { return provider + "/" + name }
@@ -97,7 +106,7 @@ func (ix *index) place(e *entry, due, now time.Time) {
 
 func (ix *index) makeReady(e *entry) {
 	r := e.ch.ready
-	i := sort.Search(len(r), func(i int) bool { return r[i].name >= e.name })
+	i := sort.Search(len(r), func(i int) bool { return !r[i].before(e) })
 	r = append(r, nil)
 	copy(r[i+1:], r[i:])
 	r[i] = e

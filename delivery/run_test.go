@@ -32,6 +32,27 @@ func TestChannelOrder(t *testing.T) {
 	}
 }
 
+// File names carry whole seconds, and ids are hashes: within one second, name order is not enqueue
+// order. The watcher orders a channel by created_at (millisecond precision).
+func TestChannelOrderWithinOneSecond(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.Concurrency = 8
+	base := f.clock.Now().Truncate(time.Second)
+	var ids []string
+	for i := range 4 {
+		m := f.msg("test", "ops")
+		m.ID = fmt.Sprintf("out_test_%012x", 0xfff-i) // names sort in reverse of creation
+		m.CreatedAt = mailbox.At(base.Add(time.Duration(i) * time.Millisecond))
+		ids = append(ids, f.enqueue(t, m).ID)
+	}
+	if sum := f.once(t, f.watcher(t)); sum.Sent != 4 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if diff := cmp.Diff(ids, f.snd.sendOrder()); diff != "" {
+		t.Errorf("send order (-want +got):\n%s", diff)
+	}
+}
+
 func TestWaitingRetryDoesNotBlockChannel(t *testing.T) {
 	f := newFixture(t)
 	first := f.enqueue(t, f.msg("test", "ops"))

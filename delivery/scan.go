@@ -121,13 +121,13 @@ func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
 	if e != nil && (e.inflight || (e.mod.Equal(info.ModTime()) && e.size == info.Size())) {
 		return
 	}
-	var due time.Time
+	var due, created time.Time
 	to := ""
 	en.parses++
 	m, err := mailbox.Read(filepath.Join(en.outboundRoot(), provider, name))
 	switch {
 	case err == nil:
-		due = m.Due()
+		due, created = m.Due(), m.CreatedAt.Time
 		if len(m.To) > 0 {
 			to = m.To[0]
 		}
@@ -143,6 +143,7 @@ func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
 	}
 	en.ix.unready(e)
 	e.ch = en.ix.channelFor(provider, to)
+	e.created = created
 	e.mod, e.size = info.ModTime(), info.Size()
 	en.ix.place(e, due, now)
 }
