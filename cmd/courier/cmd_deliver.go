@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/urfave/cli/v2"
 
@@ -102,34 +101,14 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err != nil {
 		return err
 	}
-	res := &drafts.Result{Invalid: invalid}
-	// Stamp each draft with its own work item (explicit paths may name another item's drafts).
-	groups := map[string][]drafts.Input{}
-	items := map[string]drafts.Item{}
-	for _, in := range inputs {
-		it, ok := drafts.ItemForPath(in.Path, s.patterns)
-		if !ok {
-			it = s.item
-		}
-		groups[it.ID] = append(groups[it.ID], in)
-		items[it.ID] = it
+	// Each draft is stamped with the work item of its own path; Info.Item covers the rest.
+	d := &drafts.Deliverer{Mailbox: mb, Validator: s.validator, Now: a.now,
+		Info: drafts.StampInfo{Item: s.item, Branch: s.branch, Commit: s.commit}}
+	res, err := d.Deliver(c.Context, inputs, o)
+	if err != nil {
+		return err
 	}
-	ids := make([]string, 0, len(groups))
-	for id := range groups {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		d := &drafts.Deliverer{Mailbox: mb, Validator: s.validator, Now: a.now,
-			Info: drafts.StampInfo{Item: items[id], Branch: s.branch, Commit: s.commit}}
-		r, err := d.Deliver(c.Context, groups[id], o)
-		if err != nil {
-			return err
-		}
-		res.Delivered = append(res.Delivered, r.Delivered...)
-		res.Skipped = append(res.Skipped, r.Skipped...)
-		res.Invalid = append(res.Invalid, r.Invalid...)
-	}
+	res.Invalid = append(invalid, res.Invalid...)
 	if asJSON {
 		if err := writeJSON(a.stdout, deliverJSON(res)); err != nil {
 			return err

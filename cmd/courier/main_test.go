@@ -228,6 +228,10 @@ func wantUTC(t *testing.T, what, s string) {
 	}
 }
 
+// originalHome is HOME before isolated.Run replaced it: `go build` needs the usual module and
+// build caches.
+var originalHome string
+
 // isolated runs the tests with a private HOME and git identity. It is only the test runner's
 // environment: the re-executed "courier" commands keep the environment their script gives them.
 type isolated struct{ m *testing.M }
@@ -239,6 +243,7 @@ func (i isolated) Run() int {
 		return 1
 	}
 	defer os.RemoveAll(home)
+	originalHome = os.Getenv("HOME")
 	gitconfig := "[user]\n\tname = Courier Test\n\temail = test@courier.invalid\n" +
 		"[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
 	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gitconfig), 0o600); err != nil {
@@ -253,5 +258,9 @@ func (i isolated) Run() int {
 	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CONFIG_GLOBAL", "COURIER_CONFIG", "COURIER_SKIP"} {
 		os.Unsetenv(k)
 	}
-	return i.m.Run()
+	code := i.m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	return code
 }

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string // removed by isolated.Run
+)
+
+// courierBinary builds the real binary once per test run.
+func courierBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the courier binary")
+	}
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "courier-bin-")
+		if buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "courier")
+		cmd := exec.Command("go", "build", "-o", builtBin, ".")
+		cmd.Env = append(os.Environ(), "HOME="+originalHome)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			buildErr = err
+			builtBin = out.String()
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v\n%s", buildErr, builtBin)
+	}
+	return builtBin
+}
+
+// runIn runs a program in dir with env added to this process's environment.
+func runIn(t *testing.T, dir string, env []string, prog string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %s: %v", prog, strings.Join(args, " "), err)
+	}
+	if traceRe.MatchString(r.stdout) || traceRe.MatchString(r.stderr) {
+		t.Errorf("%s %s: output carries a panic or stack trace:\n%s", filepath.Base(prog), strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// TestBinaryHooks commits through the real hooks of the real binary (contract §9, §11): a valid
+// draft is in outbound/ when `git commit` returns; an invalid one blocks the commit.
+func TestBinaryHooks(t *testing.T) {
+	bin := courierBinary(t)
+	repo := newRepo(t, "main")
+	wantCode(t, runIn(t, repo, nil, bin, "init"), 0, "courier init")
+	r := runIn(t, repo, nil, bin, "hooks", "install")
+	wantCode(t, r, 0, "courier hooks install")
+	git(t, repo, "checkout", "-q", "-b", "FEAT-0001-x")
+
+	rel := writeDraft(t, repo, "FEAT-0001", "hello", "---\nprovider: file\nto: local\nsubject: Hello\n---\nhello from a hook\n")
+	git(t, repo, "add", rel)
+	r = runIn(t, repo, nil, "git", "commit", "-q", "-m", "FEAT-0001: hello")
+	wantCode(t, r, 0, "git commit of a valid draft")
+	want := regexp.MustCompile(`delivered ` + regexp.QuoteMeta(rel) + ` → out_file_[0-9a-f]{12}`)
+	if !want.MatchString(r.stdout + r.stderr) {
+		t.Errorf("git commit output lacks `delivered %s → out_…`:\n%s", rel, r)
+	}
+	queued := messages(t, repo, "outbound", "file")
+	if len(queued) != 1 {
+		t.Fatalf("outbound/file holds %d messages right after git commit returned, want 1", len(queued))
+	}
+	fm := frontmatter(t, queued[0])
+	var source map[string]string
+	if err := fm["source"].Decode(&source); err != nil {
+		t.Fatal(err)
+	}
+	if head := git(t, repo, "rev-parse", "HEAD"); source["commit"] != head || source["draft"] != rel {
+		t.Errorf("source = %v, want commit %s and draft %s", source, head, rel)
+	}
+
+	// An invalid draft blocks the commit; HEAD and the mailbox stay as they were.
+	head := git(t, repo, "rev-parse", "HEAD")
+	bad := writeDraft(t, repo, "FEAT-0001", "bad", "---\nprovider: file\n---\nno recipient\n")
+	git(t, repo, "add", bad)
+	r = runIn(t, repo, nil, "git", "commit", "-q", "-m", "FEAT-0001: bad")
+	if r.code == 0 {
+		t.Fatalf("git commit of an invalid draft succeeded:\n%s", r)
+	}
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(bad) + `:\d+: to: `).MatchString(r.stderr) {
+		t.Errorf("the blocked commit does not report `%s:line: to: …`:\n%s", bad, r)
+	}
+	if got := git(t, repo, "rev-parse", "HEAD"); got != head {
+		t.Errorf("HEAD moved from %s to %s", head, got)
+	}
+	if n := len(messages(t, repo, "outbound", "")); n != 1 {
+		t.Errorf("outbound holds %d messages, want 1", n)
+	}
+
+	// Committing the same content again (an amend without change) enqueues nothing new.
+	git(t, repo, "reset", "-q", bad)
+	r = runIn(t, repo, nil, "git", "commit", "-q", "--amend", "--no-edit")
+	wantCode(t, r, 0, "git commit --amend")
+	if n := len(messages(t, repo, "outbound", "")); n != 1 {
+		t.Errorf("after an amend without change outbound holds %d messages, want 1", n)
+	}
+}
+
+// TestBinaryDemo: `courier demo` works in an empty directory that is not a repository, with no
+// configuration and no git identity (contract §11).
+func TestBinaryDemo(t *testing.T) {
+	bin := courierBinary(t)
+	empty, home, tmp := t.TempDir(), t.TempDir(), t.TempDir()
+	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "TMPDIR=" + tmp,
+		"GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=", "GIT_AUTHOR_EMAIL=", "GIT_COMMITTER_NAME=", "GIT_COMMITTER_EMAIL=",
+		"EMAIL="}
+	r := runIn(t, empty, env, bin, "demo")
+	wantCode(t, r, 0, "courier demo")
+	m := regexp.MustCompile(`sent through the file provider: (\S+)`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("demo does not say where it sent the message:\n%s", r)
+	}
+	if _, err := os.Stat(m[1]); err != nil {
+		t.Errorf("the demo's sent message: %v", err)
+	}
+	if ents, _ := os.ReadDir(empty); len(ents) != 0 {
+		t.Errorf("demo wrote into the working directory: %v", ents)
+	}
+}
