@@ -109,8 +109,11 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 		return err
 	}
 	res.Invalid = append(invalid, res.Invalid...)
+	if res.Invalid == nil {
+		res.Invalid = []*drafts.ValidationError{} // --json prints [] (contract §11)
+	}
 	if asJSON {
-		if err := writeJSON(a.stdout, deliverJSON(res)); err != nil {
+		if err := writeJSON(a.stdout, res); err != nil {
 			return err
 		}
 	} else {
@@ -133,25 +136,6 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 		return silent(exitInvalid)
 	}
 	return nil
-}
-
-// deliverJSON is the stable `courier deliver --json` shape (contract §11): empty lists, never null.
-func deliverJSON(r *drafts.Result) any {
-	out := struct {
-		Delivered []drafts.Delivered        `json:"delivered"`
-		Skipped   []drafts.Skipped          `json:"skipped"`
-		Invalid   []*drafts.ValidationError `json:"invalid"`
-	}{r.Delivered, r.Skipped, r.Invalid}
-	if out.Delivered == nil {
-		out.Delivered = []drafts.Delivered{}
-	}
-	if out.Skipped == nil {
-		out.Skipped = []drafts.Skipped{}
-	}
-	if out.Invalid == nil {
-		out.Invalid = []*drafts.ValidationError{}
-	}
-	return out
 }
 
 func printInvalid(w io.Writer, errs []*drafts.ValidationError) {
