@@ -81,8 +81,8 @@ func TestSuggest(t *testing.T) {
 		{"subjcet", "subject"}, {"Provider", "provider"}, {"contentType", "content_type"}, {"content-type", "content_type"},
 		{"replyto", "reply_to"}, {"ccc", "cc"}, {"zzz", ""}, {"tos", "to"}, {"xyz", ""},
 	} {
-		if got := suggest(c.in, shapeFields[shapeTop]); got != c.want {
-			t.Errorf("suggest(%q) = %q, want %q", c.in, got, c.want)
+		if got := Suggest(c.in, shapeFields[shapeTop]); got != c.want {
+			t.Errorf("Suggest(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

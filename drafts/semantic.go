@@ -126,9 +126,9 @@ func (s *semantic) provider(m *mailbox.Message) {
 		s.fail("provider", fmt.Sprintf("%q is not a valid provider name (a lower-case adapter name, no path characters)", p))
 	case !contains(KnownProviders(), p):
 		msg := fmt.Sprintf("%q is not a configured provider", p)
-		if sug := suggest(p, configured); sug != "" {
+		if sug := Suggest(p, configured); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", sug)
-		} else if sug := suggest(p, KnownProviders()); sug != "" {
+		} else if sug := Suggest(p, KnownProviders()); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q? it is not configured either)", sug)
 		} else {
 			msg += " (configured: " + strings.Join(configured, ", ") + ")"

@@ -227,7 +227,7 @@ func (v *Validator) checkSchema(doc map[string]any, lines map[string]int, closeL
 			allowed := strings.ReplaceAll(fmt.Sprint(re.Details()["allowed"]), `"`, "")
 			msg = fmt.Sprintf("%s is not one of %s", quoteValue(re.Value()), allowed)
 			if s, ok := re.Value().(string); ok {
-				if sug := suggest(s, strings.Split(allowed, ", ")); sug != "" {
+				if sug := Suggest(s, strings.Split(allowed, ", ")); sug != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", sug)
 				}
 			}

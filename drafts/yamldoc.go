@@ -140,7 +140,7 @@ func (d *yamlDoc) mapping(n *yaml.Node, p string, s shape) map[string]any {
 			if s != shapeTop {
 				msg = "unknown field in " + string(s)
 			}
-			if sug := suggest(key, known); sug != "" {
+			if sug := Suggest(key, known); sug != "" {
 				msg += " (did you mean \"" + sug + "\"?)"
 			}
 			d.errs.add(kp, kline, msg)
@@ -213,9 +213,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// suggest returns the candidate closest to s when it is close enough to be a likely typo
+// Suggest returns the candidate closest to s when it is close enough to be a likely typo
 // (Levenshtein distance ≤ 2, ignoring case, `-` and `_`), or "".
-func suggest(s string, candidates []string) string {
+func Suggest(s string, candidates []string) string {
 	norm := func(x string) string {
 		return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(x))
 	}

@@ -169,6 +169,9 @@ func yamlError(file string, err error) string {
 			msg := sub[2]
 			if f := unknownFieldRe.FindStringSubmatch(msg); f != nil {
 				msg = fmt.Sprintf("%s: unknown key", f[1])
+				if sug := drafts.Suggest(f[1], configKeys()); sug != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", sug)
+				}
 			}
 			msg = strings.ReplaceAll(msg, "line "+sub[1]+": ", "")
 			out = append(out, fmt.Sprintf("%s:%s: %s", file, sub[1], msg))
@@ -177,6 +180,39 @@ func yamlError(file string, err error) string {
 		out = append(out, file+": "+m)
 	}
 	return strings.Join(out, "\n")
+}
+
+// configKeys lists every key the configuration knows (for "did you mean" hints).
+func configKeys() []string {
+	seen := map[string]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t.String()] {
+			return
+		}
+		seen[t.String()] = true
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" && name != "-" {
+				seen[name] = true
+			}
+			if f.IsExported() {
+				walk(f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}))
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		if !strings.Contains(k, ".") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (c *Config) validate() error {
