@@ -99,13 +99,18 @@ type workspace struct {
 
 // workspace locates the repository and loads the configuration.
 func (a *app) workspace(needRepo bool) (*workspace, error) {
-	w := &workspace{root: a.dir}
 	r, err := hooks.Open(a.dir)
-	switch {
-	case err == nil:
-		w.repo, w.root = r, r.MainWorktree
-	case needRepo:
+	if err != nil && needRepo {
 		return nil, fmt.Errorf("%s: %v", a.dir, err)
+	}
+	return a.workspaceIn(r)
+}
+
+// workspaceIn loads the configuration for an already opened repository (nil: none).
+func (a *app) workspaceIn(r *hooks.Repo) (*workspace, error) {
+	w := &workspace{root: a.dir}
+	if r != nil {
+		w.repo, w.root = r, r.MainWorktree
 	}
 	path, explicit := configFile(a.configFlag, a.getenv, w.root, a.dir)
 	cfg, err := loadConfig(path, explicit, w.root)

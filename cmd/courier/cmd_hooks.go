@@ -115,38 +115,56 @@ func printHookStatus(w io.Writer, st *hooks.StatusReport) {
 }
 
 // runHook is courier's part of a hook: pre-commit validates the staged drafts, post-commit and
-// post-rewrite deliver the current work item's committed drafts.
+// post-rewrite deliver the current work item's committed drafts. It runs on every commit, so it does
+// only what the commit needs: the configuration is read to know where drafts live, and the branch,
+// the validator and the mailbox are set up only when the commit touches a draft.
 func (a *app) runHook(ctx context.Context, name string, args []string) error {
 	r, err := hooks.Open(a.dir)
 	if err != nil {
 		return err
 	}
-	// Errors before the hook runs must not block a commit for a post-* hook.
-	s, serr := a.session("")
-	act := hooks.Actions{Match: func(string) bool { return false }}
-	if serr == nil {
-		act = a.hookActions(s)
-	} else if name == "pre-commit" {
-		// A broken configuration blocks only commits that carry drafts.
-		act.Match = func(p string) bool { _, ok := drafts.ItemForPath(p, drafts.DefaultPatterns()); return ok }
-		act.Validate = func(context.Context, []hooks.File, io.Writer) error { return serr }
-	}
-	code := hooks.Run(ctx, r, name, args, a.stdin, a.stdout, a.stderr, a.getenv, act)
-	if code != 0 {
-		if serr != nil && name == "pre-commit" {
-			return &exitError{code: code, msg: serr.Error()}
+	ws, werr := a.workspaceIn(r)
+	if werr != nil {
+		if name != "pre-commit" {
+			fmt.Fprintf(a.stderr, "courier: %s: not delivering: %v\n", name, werr)
+			return nil // a post-* hook never blocks
 		}
+		// A broken configuration blocks only commits that carry drafts.
+		act := hooks.Actions{
+			Match:    func(p string) bool { _, ok := drafts.ItemForPath(p, drafts.DefaultPatterns()); return ok },
+			Validate: func(context.Context, []hooks.File, io.Writer) error { return werr },
+		}
+		if code := hooks.Run(ctx, r, name, args, a.stdin, a.stdout, a.stderr, a.getenv, act); code != 0 {
+			return &exitError{code: code, msg: werr.Error()}
+		}
+		return nil
+	}
+	if code := hooks.Run(ctx, r, name, args, a.stdin, a.stdout, a.stderr, a.getenv, a.hookActions(ws)); code != 0 {
 		return silent(code)
 	}
 	return nil
 }
 
-func (a *app) hookActions(s *session) hooks.Actions {
+// hookActions are the hooks' callbacks. The session (branch, validator) is built on first use.
+func (a *app) hookActions(ws *workspace) hooks.Actions {
+	patterns := ws.cfg.patterns()
+	var s *session
+	var serr error
+	sess := func() (*session, error) {
+		if s == nil && serr == nil {
+			s, serr = newSession(ws, "")
+		}
+		return s, serr
+	}
 	toInput := func(f hooks.File) drafts.Input { return drafts.Input{Path: f.Path, Content: f.Content, Blob: f.Blob} }
 	return hooks.Actions{
-		Match: func(p string) bool { _, ok := drafts.ItemForPath(p, s.patterns); return ok },
-		Under: commonPrefix(s.patterns),
+		Match: func(p string) bool { _, ok := drafts.ItemForPath(p, patterns); return ok },
+		Under: commonPrefix(patterns),
 		Validate: func(_ context.Context, files []hooks.File, stderr io.Writer) error {
+			s, err := sess()
+			if err != nil {
+				return err
+			}
 			bad := 0
 			for _, f := range files {
 				if _, errs := s.validator.Parse(toInput(f)); len(errs) > 0 {
@@ -165,6 +183,11 @@ func (a *app) hookActions(s *session) hooks.Actions {
 			return nil
 		},
 		Deliver: func(ctx context.Context, files []hooks.File, stdout, stderr io.Writer) {
+			s, err := sess()
+			if err != nil {
+				fmt.Fprintf(stderr, "courier: could not deliver: %v\n", err)
+				return
+			}
 			if !s.hasItem {
 				return
 			}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,12 +70,18 @@ func courier(t *testing.T, dir string, env map[string]string, args ...string) re
 	return courierCtx(ctx, t, dir, env, args...)
 }
 
+// runMu serialises in-process runs: urfave/cli v2 writes to package-level flags (cli.HelpFlag) while
+// parsing, so run is one-per-process in production and one-at-a-time here (the race detector agrees).
+var runMu sync.Mutex
+
 func courierCtx(ctx context.Context, t *testing.T, dir string, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return env[k] }
 	full := append([]string{"courier", "-C", dir}, args...)
+	runMu.Lock()
 	code := run(ctx, full, getenv, strings.NewReader(""), &out, &errb)
+	runMu.Unlock()
 	r := result{code: code, stdout: out.String(), stderr: errb.String()}
 	if traceRe.MatchString(r.stdout) || traceRe.MatchString(r.stderr) {
 		t.Errorf("courier %s: output carries a panic or stack trace:\n%s", strings.Join(args, " "), r)

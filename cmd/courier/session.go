@@ -27,6 +27,12 @@ func (a *app) session(itemFlag string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newSession(ws, itemFlag)
+}
+
+// newSession reads the branch and builds the validator for a workspace inside a repository.
+func newSession(ws *workspace, itemFlag string) (*session, error) {
+	var err error
 	s := &session{ws: ws, patterns: ws.cfg.patterns()}
 	s.branch, s.commit, err = drafts.CurrentBranch(ws.repo.Top)
 	if err != nil {
