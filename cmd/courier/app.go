@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func (a *app) cli() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "courier",
 		Usage: "validate, stamp and deliver message drafts from git; send them safely",
 		Description: "Drafts on a work-item branch (Issues/<Kind>/work/<ITEM>/drafts/*.md) are validated, stamped and\n" +
@@ -88,6 +88,17 @@ func (a *app) cli() *cli.App {
 			fmt.Fprintf(a.stderr, "courier: unknown command %q (see courier --help)\n", name)
 		},
 	}
+	// The App's OnUsageError covers only global flags: without one of its own, a command prints its
+	// whole help to stdout on a bad flag value and exits 1. Every command gets the same handler (exit 2).
+	var onUsage func([]*cli.Command)
+	onUsage = func(cmds []*cli.Command) {
+		for _, c := range cmds {
+			c.OnUsageError = app.OnUsageError
+			onUsage(c.Subcommands)
+		}
+	}
+	onUsage(app.Commands)
+	return app
 }
 
 // workspace is the repository context most commands need.
