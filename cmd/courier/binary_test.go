@@ -149,3 +149,50 @@ func TestBinaryDemo(t *testing.T) {
 		t.Errorf("demo wrote into the working directory: %v", ents)
 	}
 }
+
+// TestBinaryHookSkipAndMissing: COURIER_SKIP=1 skips courier in the hooks, and a hook whose courier
+// binary is gone says so and does not block the commit (contract §9).
+func TestBinaryHookSkipAndMissing(t *testing.T) {
+	bin := courierBinary(t)
+	repo := newRepo(t, "FEAT-0008-skip")
+	// Install from a private copy of the binary, so that it can be removed afterwards.
+	own := filepath.Join(t.TempDir(), "courier")
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(own, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, runIn(t, repo, nil, own, "hooks", "install"), 0, "courier hooks install")
+
+	bad := writeDraft(t, repo, "FEAT-0008", "bad", "---\nprovider: file\n---\nno recipient\n")
+	git(t, repo, "add", bad)
+	head := git(t, repo, "rev-parse", "HEAD")
+	r := runIn(t, repo, []string{"COURIER_SKIP=1"}, "git", "commit", "-q", "-m", "skip courier")
+	wantCode(t, r, 0, "COURIER_SKIP=1 git commit of an invalid draft")
+	if git(t, repo, "rev-parse", "HEAD") == head {
+		t.Error("HEAD did not move")
+	}
+	if n := len(messages(t, repo, "outbound", "")); n != 0 {
+		t.Errorf("COURIER_SKIP=1 still enqueued %d messages", n)
+	}
+
+	if err := os.Remove(own); err != nil {
+		t.Fatal(err)
+	}
+	writeDraft(t, repo, "FEAT-0008", "bad", "---\nprovider: file\n---\nstill no recipient\n")
+	git(t, repo, "add", bad)
+	// testscript.Main puts a "courier" (this test binary) on PATH; the hook must not find one.
+	var path []string
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(d, "courier")); err != nil {
+			path = append(path, d)
+		}
+	}
+	r = runIn(t, repo, []string{"PATH=" + strings.Join(path, string(filepath.ListSeparator))}, "git", "commit", "-q", "-m", "courier is gone")
+	wantCode(t, r, 0, "git commit with the courier binary missing")
+	if !strings.Contains(r.stderr, "not found") || !strings.Contains(r.stderr, own) {
+		t.Errorf("the hook did not say that the courier binary %s is missing:\n%s", own, r)
+	}
+}
