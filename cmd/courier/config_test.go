@@ -1,0 +1,53 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWatchConfigErrors: a provider section that cannot be built stops `courier watch` with exit 78 and
+// one line naming the section, and never prints a secret's value, even when the value is what is wrong.
+func TestWatchConfigErrors(t *testing.T) {
+	const secret = "hunter2:s3cret!"
+	tests := []struct {
+		name   string
+		config string
+		want   string // substring of the one stderr line
+	}{
+		{name: "unset variable", config: "providers:\n  lark: {webhook: \"https://open.feishu.cn/open-apis/bot/v2/hook/${P}\", secret: \"${LARK_UNSET}\"}\n",
+			want: "LARK_UNSET"},
+		{name: "smtp url", config: "providers:\n  email:\n    smtp: \"smtp://user:${P}@host:notaport\"\n    from: \"bot@example.com\"\n",
+			want: "providers.email"},
+		{name: "secret in a bad value", config: "providers:\n  email:\n    smtp: \"smtp://user:${P}@127.0.0.1:2525\"\n    from: \"bad from ${P}\"\n",
+			want: "providers.email"},
+		{name: "http beyond loopback", config: "providers:\n  dingtalk:\n    webhook: \"http://example.com/robot/send?access_token=${P}\"\n",
+			want: "https"},
+		{name: "bad webhook secret", config: "providers:\n  webhook: {url: \"https://example.com/h\", secret: \"whsec_${P}\"}\n",
+			want: "providers.webhook"},
+		{name: "slack webhook is the secret", config: "providers:\n  slack: {webhook: \"${P}\"}\n",
+			want: "providers.slack"},
+		{name: "unset api token", config: "watch:\n  api_token: \"${TOKEN_UNSET}\"\n",
+			want: "TOKEN_UNSET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := t.TempDir()
+			git(t, repo, "init", "-q")
+			writeFile(t, filepath.Join(repo, ".monoco", "courier.yaml"), tt.config)
+			r := courier(t, repo, map[string]string{"P": secret}, "watch", "--once")
+			wantCode(t, r, 78, "watch --once")
+			l := lines(r.stderr)
+			if len(l) != 1 || !strings.Contains(l[0], tt.want) {
+				t.Errorf("stderr = %q, want one line containing %q", r.stderr, tt.want)
+			}
+			for _, leak := range []string{secret, "hunter2", "s3cret"} {
+				if strings.Contains(r.stdout+r.stderr, leak) {
+					t.Errorf("output leaks the secret (%q):\n%s", leak, r)
+				}
+			}
+			// Commands that need no secrets still work with this configuration.
+			wantCode(t, courier(t, repo, nil, "queue"), 0, "queue")
+		})
+	}
+}
