@@ -77,10 +77,9 @@ func (a *app) cli() *cli.App {
 			a.initCmd(), a.hooksCmd(), a.validateCmd(), a.deliverCmd(), a.sendCmd(), a.watchCmd(),
 			a.queueCmd(), a.retryCmd(), a.showCmd(), a.draftCmd(), a.schemaCmd(), a.demoCmd(), a.versionCmd(),
 		},
-		Writer:          a.stdout,
-		ErrWriter:       a.stderr,
-		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		Writer:         a.stdout,
+		ErrWriter:      a.stderr,
+		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageErrorf("%v", err)
 		},
@@ -124,7 +123,7 @@ func (a *app) workspaceIn(r *hooks.Repo) (*workspace, error) {
 		w.repo, w.root = r, r.MainWorktree
 	}
 	path, explicit := configFile(a.configFlag, a.getenv, w.root, a.dir)
-	cfg, err := loadConfig(path, explicit, w.root)
+	cfg, err := loadConfig(path, explicit, w.root, a.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +133,7 @@ func (a *app) workspaceIn(r *hooks.Repo) (*workspace, error) {
 
 // mailbox opens (creating if needed) the configured mailbox.
 func (w *workspace) mailbox() (*mailbox.Mailbox, error) {
-	dir, err := w.cfg.mailboxDir()
-	if err != nil {
-		return nil, err
-	}
-	return mailbox.Open(dir)
+	return mailbox.Open(w.cfg.mailboxDir())
 }
 
 // reorder moves every flag before the positional arguments of its command, because urfave/cli v2
@@ -198,6 +193,9 @@ func reorder(app *cli.App, args []string) ([]string, error) {
 		}
 		if subs != nil {
 			next := findCommand(subs, tok)
+			if next == nil && (tok == "help" || tok == "h") {
+				return args, nil // `courier help [COMMAND]`: urfave/cli's own help command
+			}
 			if next == nil {
 				return nil, usageErrorf("unknown command %q (see courier %s--help)", tok,
 					strings.Join(append(cmdPath, ""), " "))

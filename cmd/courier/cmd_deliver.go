@@ -26,7 +26,7 @@ func (a *app) validateCmd() *cli.Command {
 			if err != nil {
 				return err
 			}
-			inputs, invalid, err := s.inputs(c.Args().Slice())
+			inputs, invalid, err := s.inputs(c.Args().Slice(), a.stderr)
 			if err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err != nil {
 		return err
 	}
-	inputs, invalid, err := s.inputs(paths)
+	inputs, invalid, err := s.inputs(paths, a.stderr)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 		for _, sk := range res.Skipped {
 			fmt.Fprintf(a.stdout, "skipped %s: %s\n", sk.Draft, sk.Reason)
 		}
-		if len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0 {
+		if len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0 && s.hasItem {
 			fmt.Fprintf(a.stdout, "no drafts in %s\n", s.item.Dir)
 		}
 	}

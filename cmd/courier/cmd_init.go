@@ -53,14 +53,11 @@ func (a *app) initRepo() ([]string, error) {
 		}
 		lines = append(lines, "wrote "+relPath(r.MainWorktree, cfgPath))
 	}
-	cfg, err := loadConfig(cfgPath, explicit, r.MainWorktree)
+	cfg, err := loadConfig(cfgPath, explicit, r.MainWorktree, a.getenv)
 	if err != nil {
 		return lines, err
 	}
-	dir, err := cfg.mailboxDir()
-	if err != nil {
-		return lines, err
-	}
+	dir := cfg.mailboxDir()
 	mb, err := mailbox.Open(dir)
 	if err != nil {
 		return lines, err

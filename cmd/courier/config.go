@@ -38,8 +38,9 @@ type Config struct {
 	Retry     RetryConfig     `yaml:"retry"`
 	Providers ProvidersConfig `yaml:"providers"`
 
-	path string // where it was read from ("" = defaults only)
-	root string // main worktree root; relative paths resolve against it
+	path    string // where it was read from ("" = defaults only)
+	root    string // main worktree root; relative paths resolve against it
+	mailbox string // the mailbox root, ${VAR}-expanded and absolute
 }
 
 // DraftsConfig maps branches to drafts directories.
@@ -127,12 +128,12 @@ func absFrom(base, p string) string {
 }
 
 // loadConfig reads and validates the configuration; a missing default file means defaults.
-func loadConfig(path string, explicit bool, root string) (*Config, error) {
+func loadConfig(path string, explicit bool, root string, getenv func(string) string) (*Config, error) {
 	cfg := defaultConfig()
 	cfg.root = root
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
-		return cfg, cfg.validate()
+		return cfg, cfg.finish(getenv)
 	}
 	if err != nil {
 		return nil, configErrorf("config %s: %v", path, errors.Unwrap(err))
@@ -144,10 +145,23 @@ func loadConfig(path string, explicit bool, root string) (*Config, error) {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return nil, configErrorf("%s", yamlError(rel, err))
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.finish(getenv); err != nil {
 		return nil, configErrorf("%s: %v", rel, err)
 	}
 	return cfg, nil
+}
+
+// finish validates the configuration and resolves the mailbox directory.
+func (c *Config) finish(getenv func(string) string) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	p, err := expandEnv(c.Mailbox, getenv)
+	if err != nil {
+		return fmt.Errorf("mailbox: %v", err)
+	}
+	c.mailbox = absFrom(c.root, p)
+	return nil
 }
 
 var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
@@ -260,13 +274,7 @@ func (c *Config) patterns() []drafts.Pattern {
 }
 
 // mailboxDir is the mailbox root (absolute).
-func (c *Config) mailboxDir() (string, error) {
-	p, err := expandEnv(c.Mailbox, os.Getenv)
-	if err != nil {
-		return "", configErrorf("mailbox: %v", err)
-	}
-	return absFrom(c.root, p), nil
-}
+func (c *Config) mailboxDir() string { return c.mailbox }
 
 var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/monoco/courier/delivery/mailbox"
@@ -53,11 +54,13 @@ func newSession(ws *workspace, itemFlag string) (*session, error) {
 }
 
 // inputs loads explicit paths, or the work item's drafts when none are given. A path that cannot be
-// a draft (symlink, outside the repository) comes back as a validation error.
-func (s *session) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError, error) {
+// a draft (symlink, outside the repository) comes back as a validation error. On a branch that is not
+// a work item's, with no paths, there is nothing to look at: it says so on stderr and returns nothing.
+func (s *session) inputs(paths []string, stderr io.Writer) ([]drafts.Input, []*drafts.ValidationError, error) {
 	if len(paths) == 0 {
 		if !s.hasItem {
-			return nil, nil, fmt.Errorf("branch %q is not a work-item branch (want e.g. FEAT-0172-slug); name drafts explicitly or use --item", s.branch)
+			fmt.Fprintf(stderr, "courier: branch %q is not a work-item branch (e.g. FEAT-0172-slug): no drafts to look at; name drafts explicitly or use --item\n", s.branch)
+			return nil, nil, nil
 		}
 		found, err := drafts.Find(s.ws.repo.Top, s.item)
 		if err != nil {
