@@ -64,7 +64,7 @@ func TestBadInput(t *testing.T) {
 			}
 			wantFile := filepath.ToSlash(tc.file)
 			var got []*ValidationError
-			in, err := LoadInput(repo, abs)
+			in, err := LoadInput(repo, "", abs)
 			var ve *ValidationError
 			switch {
 			case errors.As(err, &ve):

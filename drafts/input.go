@@ -45,11 +45,12 @@ func BlobID(content []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// LoadInput reads the working-tree draft at p: an absolute path, or one relative to the current
-// directory, or else to repoTop. A draft that is a symbolic link (wherever it points), is not a regular
+// LoadInput reads the working-tree draft at p: an absolute path, or one relative to wd (the directory
+// the user works in, e.g. after `courier -C DIR`; "" means the process's current directory), or else
+// to repoTop. A draft that is a symbolic link (wherever it points), is not a regular
 // file, lies outside the repository or is larger than the limits allow is rejected with a
 // *ValidationError; other failures (a missing file, permissions) are plain errors.
-func LoadInput(repoTop, p string) (Input, error) {
+func LoadInput(repoTop, wd, p string) (Input, error) {
 	top, err := filepath.EvalSymlinks(repoTop)
 	if err != nil {
 		return Input{}, fmt.Errorf("repository %s: %w", repoTop, err)
@@ -60,8 +61,12 @@ func LoadInput(repoTop, p string) (Input, error) {
 	}
 	abs := p
 	if !filepath.IsAbs(p) {
-		abs, err = filepath.Abs(p)
-		if err != nil {
+		if wd == "" {
+			if wd, err = os.Getwd(); err != nil {
+				return Input{}, fmt.Errorf("draft %s: %w", p, err)
+			}
+		}
+		if abs, err = filepath.Abs(filepath.Join(wd, p)); err != nil {
 			return Input{}, fmt.Errorf("draft %s: %w", p, err)
 		}
 		if _, err := os.Lstat(abs); err != nil {

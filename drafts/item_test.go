@@ -189,9 +189,11 @@ func TestLoadInput(t *testing.T) {
 	rel := draftDir + "reply.md"
 	content := "---\nprovider: file\nto: me\n---\nhi\n"
 	writeFile(t, filepath.Join(repo, rel), content)
-	check := func(name, p string) {
+	var checkIn func(name, wd, p string)
+	check := func(name, p string) { t.Helper(); checkIn(name, "", p) }
+	checkIn = func(name, wd, p string) {
 		t.Helper()
-		in, err := LoadInput(repo, p)
+		in, err := LoadInput(repo, wd, p)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -203,19 +205,22 @@ func TestLoadInput(t *testing.T) {
 	check("repository-relative", rel)
 	t.Chdir(filepath.Join(repo, "Issues"))
 	check("cwd-relative", "Features/work/FEAT-0172/drafts/reply.md")
+	// Relative to the given working directory (courier -C DIR), not the process's.
+	checkIn("wd-relative", filepath.Join(repo, "Issues", "Features", "work"), "FEAT-0172/drafts/reply.md")
+	checkIn("wd-relative with ../", filepath.Join(repo, "Issues", "Fixes"), "../Features/work/FEAT-0172/drafts/reply.md")
 	// A symlinked directory inside the repository resolves to the real path.
 	if err := os.Symlink(filepath.Join(repo, "Issues"), filepath.Join(repo, "alias")); err != nil {
 		t.Fatal(err)
 	}
 	check("through a symlinked directory", filepath.Join(repo, "alias/Features/work/FEAT-0172/drafts/reply.md"))
-	if _, err := LoadInput(repo, filepath.Join(repo, "missing.md")); err == nil {
+	if _, err := LoadInput(repo, "", filepath.Join(repo, "missing.md")); err == nil {
 		t.Error("missing file: no error")
 	}
 	// A directory named like a draft is not a regular file.
 	if err := os.Mkdir(filepath.Join(repo, "dir.md"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadInput(repo, filepath.Join(repo, "dir.md")); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if _, err := LoadInput(repo, "", filepath.Join(repo, "dir.md")); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("directory: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 // validator built once from the configuration.
 type session struct {
 	ws        *workspace
+	dir       string // where relative draft paths start (the working directory after -C)
 	patterns  []drafts.Pattern
 	validator *drafts.Validator
 	branch    string
@@ -28,7 +29,12 @@ func (a *app) session(itemFlag string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newSession(ws, itemFlag)
+	s, err := newSession(ws, itemFlag)
+	if err != nil {
+		return nil, err
+	}
+	s.dir = a.dir
+	return s, nil
 }
 
 // newSession reads the branch and builds the validator for a workspace inside a repository.
@@ -74,7 +80,7 @@ func (s *session) inputs(paths []string, stderr io.Writer) ([]drafts.Input, []*d
 	var inputs []drafts.Input
 	var invalid []*drafts.ValidationError
 	for _, p := range paths {
-		in, err := drafts.LoadInput(s.ws.repo.Top, p)
+		in, err := drafts.LoadInput(s.ws.repo.Top, s.dir, p)
 		if err != nil {
 			if ve, ok := err.(*drafts.ValidationError); ok {
 				invalid = append(invalid, ve)
