@@ -77,9 +77,10 @@ func (s *Sender) target(m *mailbox.Message) (string, error) {
 	return s.cfg.Webhook, nil
 }
 
+// answer is WeCom's reply; errcode is read as a number or a decimal string.
 type answer struct {
-	ErrCode *int   `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
+	ErrCode adapters.Code `json:"errcode"`
+	ErrMsg  string        `json:"errmsg"`
 }
 
 // classify maps the answer to nil or a classified failure. A non-200 status is transient (429:
@@ -96,10 +97,10 @@ func (s *Sender) classify(resp *adapters.Response) error {
 	if err := json.Unmarshal(resp.Body, &a); err != nil {
 		return adapters.Transient(0, "%s: HTTP 200 with an unreadable answer (not JSON); delivery unknown", Name)
 	}
-	if a.ErrCode == nil {
+	if !a.ErrCode.Set {
 		return adapters.Transient(0, "%s: answer without errcode; delivery unknown", Name)
 	}
-	code, msg := *a.ErrCode, shortMsg(a.ErrMsg)
+	code, msg := a.ErrCode.N, shortMsg(a.ErrMsg)
 	switch code {
 	case 0:
 		return nil

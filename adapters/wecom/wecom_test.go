@@ -73,6 +73,8 @@ func TestClassify(t *testing.T) {
 		{"44004", 200, wecomAnswer(44004, "empty content"), true, false, 0, "44004"},
 		{"busy", 200, wecomAnswer(-1, "system busy"), false, false, 0, "busy"},
 		{"unknown", 200, wecomAnswer(12345, "?"), false, false, 0, "12345"},
+		{"string 45009", 200, `{"errcode":"45009","errmsg":"api freq out of limit"}`, false, true, time.Minute, "45009"},
+		{"string 93000", 200, `{"errcode":"93000","errmsg":"invalid webhook url"}`, true, false, 0, "93000"},
 		{"not json", 200, "<html/>", false, false, 0, "not JSON"},
 		{"no errcode", 200, "{}", false, false, 0, "without errcode"},
 		{"500", 500, "oops", false, false, 0, "500"},
@@ -92,6 +94,16 @@ func TestClassify(t *testing.T) {
 				t.Errorf("error %q: want %q and no hint suffix", err, tc.contains)
 			}
 		})
+	}
+}
+
+// errcode may come as a decimal string (the DingTalk doc quirk, providers.md §1.1; the same
+// parser reads WeCom's): "0" is success, not an unreadable answer to retry (a duplicate send).
+func TestStringErrCodeZeroIsSuccess(t *testing.T) {
+	f, srv := newFakeRobot(t, key)
+	f.script(http.StatusOK, `{"errcode":"0","errmsg":"ok"}`)
+	if _, err := newSender(t, Config{Webhook: f.url(srv)}).Send(context.Background(), msg("text", "x")); err != nil {
+		t.Fatalf("Send = %v, want nil for errcode \"0\"", err)
 	}
 }
 
