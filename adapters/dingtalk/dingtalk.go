@@ -107,24 +107,8 @@ func signURL(hook, secret string, now time.Time) string {
 
 // answer is DingTalk's reply; errcode is a number or a decimal string.
 type answer struct {
-	ErrCode json.RawMessage `json:"errcode"`
-	ErrMsg  string          `json:"errmsg"`
-}
-
-func (a answer) code() (int, bool) {
-	raw := strings.TrimSpace(string(a.ErrCode))
-	if raw == "" || raw == "null" {
-		return 0, false
-	}
-	if strings.HasPrefix(raw, `"`) {
-		var s string
-		if json.Unmarshal([]byte(raw), &s) != nil {
-			return 0, false
-		}
-		raw = strings.TrimSpace(s)
-	}
-	n, err := strconv.Atoi(raw)
-	return n, err == nil
+	ErrCode adapters.Code `json:"errcode"`
+	ErrMsg  string        `json:"errmsg"`
 }
 
 // classify maps DingTalk's answer to nil or a classified failure (providers.md §1.1 table).
@@ -139,8 +123,8 @@ func (s *Sender) classify(resp *adapters.Response) error {
 	if err := json.Unmarshal(resp.Body, &a); err != nil {
 		return adapters.Transient(0, "%s: HTTP %d with an unreadable answer (not JSON); delivery unknown", Name, resp.Status)
 	}
-	code, ok := a.code()
-	if !ok {
+	code := a.ErrCode.N
+	if !a.ErrCode.Set {
 		return adapters.Transient(0, "%s: HTTP %d answer without errcode; delivery unknown", Name, resp.Status)
 	}
 	msg := strings.TrimSpace(a.ErrMsg)
