@@ -136,6 +136,12 @@ func (w *workspace) mailbox() (*mailbox.Mailbox, error) {
 	return mailbox.Open(w.cfg.mailboxDir())
 }
 
+// readMailbox is the configured mailbox for commands that only read it (queue, show, deliver
+// --dry-run): its layout is not created, and a missing mailbox reads as an empty one.
+func (w *workspace) readMailbox() *mailbox.Mailbox {
+	return &mailbox.Mailbox{Root: w.cfg.mailboxDir()}
+}
+
 // reorder moves every flag before the positional arguments of its command, because urfave/cli v2
 // stops parsing flags at the first positional argument (`courier send d.md --dry-run` must be a dry
 // run). Global flags (-C, --config) may appear anywhere. An unknown flag is a usage error.

@@ -97,9 +97,11 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err != nil {
 		return err
 	}
-	mb, err := s.ws.mailbox()
-	if err != nil {
-		return err
+	mb := s.ws.readMailbox() // a dry run writes nothing, not even the mailbox layout
+	if !o.DryRun {
+		if mb, err = s.ws.mailbox(); err != nil {
+			return err
+		}
 	}
 	// Each draft is stamped with the work item of its own path; Info.Item covers the rest.
 	d := &drafts.Deliverer{Mailbox: mb, Validator: s.validator, Now: a.now,

@@ -30,7 +30,7 @@ func (a *app) queueCmd() *cli.Command {
 			if st != "" && !contains(queueStates, st) {
 				return usageErrorf("--state %s: want one of %s", st, strings.Join(queueStates, ", "))
 			}
-			mb, err := a.openMailbox()
+			mb, err := a.openMailbox(false)
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ func (a *app) showCmd() *cli.Command {
 			if c.NArg() != 1 {
 				return usageErrorf("show takes exactly one message ID")
 			}
-			mb, err := a.openMailbox()
+			mb, err := a.openMailbox(false)
 			if err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ func (a *app) retryCmd() *cli.Command {
 			if c.Bool("dead") == (c.NArg() > 0) {
 				return usageErrorf("retry takes message IDs or --dead, not both or neither")
 			}
-			mb, err := a.openMailbox()
+			mb, err := a.openMailbox(true)
 			if err != nil {
 				return err
 			}
@@ -136,11 +136,15 @@ func (a *app) retryCmd() *cli.Command {
 	}
 }
 
-// openMailbox opens the configured mailbox (a repository is not required).
-func (a *app) openMailbox() (*mailbox.Mailbox, error) {
+// openMailbox opens the configured mailbox (a repository is not required), creating its layout only
+// for a command that writes to it.
+func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
 	ws, err := a.workspace(false)
 	if err != nil {
 		return nil, err
+	}
+	if !write {
+		return ws.readMailbox(), nil
 	}
 	return ws.mailbox()
 }
