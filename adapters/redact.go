@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Redacted replaces every secret the Redactor knows.
@@ -65,6 +67,31 @@ func (r *Redactor) Add(secrets ...string) {
 		}
 	}
 	r.repl = nil
+}
+
+// With returns a new Redactor that knows r's secrets plus extra: values derived for one request
+// (a computed signature, a signed query), which a provider may echo back in an error answer even
+// though no configuration holds them. r is unchanged; a nil r gives a Redactor for extra alone.
+func (r *Redactor) With(extra ...string) *Redactor {
+	out := &Redactor{secrets: map[string]bool{}}
+	if r != nil {
+		r.mu.RLock()
+		maps.Copy(out.secrets, r.secrets)
+		r.mu.RUnlock()
+	}
+	out.Add(extra...)
+	return out
+}
+
+// Snippet quotes s for an error message: redacted first, then with runs of white space
+// collapsed and cut to at most maxRunes runes ("…" marks a cut). Redacting before cutting
+// matters: a secret cut in two is no longer recognised, and its first part would leak.
+func (r *Redactor) Snippet(s string, maxRunes int) string {
+	t := strings.Join(strings.Fields(r.String(s)), " ")
+	if maxRunes > 0 && utf8.RuneCountInString(t) > maxRunes {
+		t = string([]rune(t)[:maxRunes]) + "…"
+	}
+	return t
 }
 
 // String returns s with every known secret replaced by [REDACTED].

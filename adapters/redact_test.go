@@ -115,3 +115,37 @@ func TestRedactorErrorKeepsClass(t *testing.T) {
 		t.Error("Error(nil) != nil")
 	}
 }
+
+func TestRedactorWith(t *testing.T) {
+	base := NewRedactor("tok-secret")
+	sig := "l/JDUsy5cz9xEdP2CNFWJyT1FMjG0kUjoSj1+WcOH8E="
+	r := base.With(sig, "v1,"+sig)
+	in := "tok-secret sign=" + url.QueryEscape(sig) + " raw " + sig + " header v1," + sig
+	got := r.String(in)
+	if strings.Contains(got, "tok-secret") || strings.Contains(got, sig) || strings.Contains(got, url.QueryEscape(sig)) {
+		t.Errorf("With: %q", got)
+	}
+	if base.String(sig) != sig {
+		t.Error("With changed the base redactor")
+	}
+	var nilR *Redactor
+	if got := nilR.With(sig).String(sig); got != Redacted {
+		t.Errorf("nil.With = %q", got)
+	}
+}
+
+func TestRedactorSnippet(t *testing.T) {
+	r := NewRedactor("tok-0123456789abcdef")
+	// The secret straddles the cut: redacting after cutting would leak "tok-0123".
+	in := strings.Repeat("x", 195) + " tok-0123456789abcdef tail"
+	got := r.Snippet(in, 200)
+	if strings.Contains(got, "tok-0") {
+		t.Errorf("Snippet leaks a cut secret: %q", got)
+	}
+	if got := r.Snippet("a\n  b\tc", 0); got != "a b c" {
+		t.Errorf("Snippet whitespace = %q", got)
+	}
+	if got := r.Snippet("ééééé", 3); got != "ééé…" {
+		t.Errorf("Snippet runes = %q", got)
+	}
+}
