@@ -29,6 +29,7 @@ func TestBadInput(t *testing.T) {
 		{"provider_path.md", 2, "provider", "no path characters"},
 		{"to_wrong_type.md", 3, "to", "must be a string or a list of strings, not a mapping"},
 		{"to_empty_list.md", 3, "to", "must not be an empty list"},
+		{"to_not_strings.md", 3, "to[0]", "must be a string, not an integer"},
 		{"invalid_email.md", 5, "to[1]", `"bob at example" is not a valid email address`},
 		{"body_too_large.md", 5, "body", "the limit is 1 MiB"},
 		{"frontmatter_too_large.md", 1, "frontmatter", "larger than 64 KiB"},

@@ -1,6 +1,7 @@
 package drafts
 
 import (
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +37,8 @@ func (e *ValidationError) Error() string {
 // oneLine keeps an error on one line whatever field names and values it quotes.
 var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u2028", `\u2028`, "\u2029", `\u2029`, "\u0085", `\u0085`)
 
+var listIndexRe = regexp.MustCompile(`\[\d+\]`)
+
 // errorList collects the errors of one draft.
 type errorList []*ValidationError
 
@@ -44,7 +47,8 @@ func (l *errorList) add(field string, line int, msg string) {
 }
 
 // finish sets the file on every error, orders them by line (those without one last), drops repeats
-// of one field and keeps at most MaxErrorsPerDraft.
+// of one field (items of one list count as one field: `to: [1, 2]` is one mistake, one line) and
+// keeps at most MaxErrorsPerDraft.
 func (l errorList) finish(file string) []*ValidationError {
 	if len(l) == 0 {
 		return nil
@@ -59,10 +63,11 @@ func (l errorList) finish(file string) []*ValidationError {
 	seen := map[string]bool{}
 	var out []*ValidationError
 	for _, e := range l {
-		if seen[e.Field] && e.Field != "" {
+		key := listIndexRe.ReplaceAllString(e.Field, "[]")
+		if seen[key] && e.Field != "" {
 			continue
 		}
-		seen[e.Field] = true
+		seen[key] = true
 		e.File, e.Field, e.Msg = oneLine.Replace(file), oneLine.Replace(e.Field), oneLine.Replace(e.Msg)
 		out = append(out, e)
 		if len(out) == MaxErrorsPerDraft {
