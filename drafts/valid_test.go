@@ -148,11 +148,12 @@ func TestMinimalDraftDefaults(t *testing.T) {
 	}
 	// Optional fields left empty count as absent; card bodies may be JSON or YAML objects.
 	for name, c := range map[string]string{
-		"empty optional": "---\nprovider: file\nto: x\nsubject:\nreply_to:\n---\nhi\n",
-		"json card":      "---\nprovider: lark\nto: eng\ntype: card\n---\n{\"header\": {\"title\": \"x\"}}\n",
-		"yaml card":      "---\nprovider: lark\nto: eng\ncontent_type: card\n---\nheader:\n  title: x\n",
-		"crlf":           "---\r\nprovider: file\r\nto: x\r\n---\r\nhi\r\n",
-		"email alias":    "---\nprovider: email\nto: [\"Ann <ann@example.com>\"]\n---\nhi\n",
+		"empty optional":  "---\nprovider: file\nto: x\nsubject:\nreply_to:\n---\nhi\n",
+		"json card":       "---\nprovider: lark\nto: eng\ntype: card\n---\n{\"header\": {\"title\": \"x\"}}\n",
+		"yaml card":       "---\nprovider: lark\nto: eng\ncontent_type: card\n---\nheader:\n  title: x\n",
+		"crlf":            "---\r\nprovider: file\r\nto: x\r\n---\r\nhi\r\n",
+		"byte order mark": "\ufeff---\nprovider: file\nto: x\n---\nhi\n",
+		"email alias":     "---\nprovider: email\nto: [\"Ann <ann@example.com>\"]\n---\nhi\n",
 	} {
 		if _, errs := v.Parse(input("x.md", c)); errs != nil {
 			t.Errorf("%s: %v", name, errs)

@@ -83,7 +83,9 @@ func (v *Validator) Parse(in Input) (*Draft, []*ValidationError) { return v.Pars
 func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationError) {
 	in.blob()
 	var errs errorList
-	front, body, bodyLine, err := mailbox.SplitFrontmatter(in.Content)
+	// A UTF-8 byte order mark (some Windows editors write one) is not content: the frontmatter
+	// starts after it. The blob id stays that of the file as it is.
+	front, body, bodyLine, err := mailbox.SplitFrontmatter(bytes.TrimPrefix(in.Content, utf8BOM))
 	if err != nil {
 		line := 1
 		switch {
@@ -135,6 +137,8 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationErr
 	}
 	return &Draft{Input: in, Msg: m}, nil
 }
+
+var utf8BOM = []byte("\ufeff")
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
