@@ -27,6 +27,7 @@ func TestBadInput(t *testing.T) {
 		{"unconfigured_provider.md", 2, "provider", `"slack" is not a configured provider (configured: dingtalk, email, lark, file)`},
 		{"unknown_provider.md", 2, "provider", `"dingtalkk" is not a configured provider (did you mean "dingtalk"?)`},
 		{"provider_path.md", 2, "provider", "no path characters"},
+		{"provider_case.md", 2, "provider", `not a valid provider name (a lower-case adapter name, no path characters; did you mean "file"?)`},
 		{"to_wrong_type.md", 3, "to", "must be a string or a list of strings, not a mapping"},
 		{"to_empty_list.md", 3, "to", "must not be an empty list"},
 		{"to_not_strings.md", 3, "to[0]", "must be a string, not an integer"},

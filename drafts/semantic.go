@@ -123,7 +123,11 @@ func (s *semantic) provider(m *mailbox.Message) {
 	configured := s.configured()
 	switch {
 	case strings.ContainsAny(p, `/\.:`) || !mailbox.ValidProvider(p):
-		s.fail("provider", fmt.Sprintf("%q is not a valid provider name (a lower-case adapter name, no path characters)", p))
+		hint := ""
+		if sug := Suggest(p, configured); sug != "" {
+			hint = fmt.Sprintf("; did you mean %q?", sug)
+		}
+		s.fail("provider", fmt.Sprintf("%q is not a valid provider name (a lower-case adapter name, no path characters%s)", p, hint))
 	case !contains(KnownProviders(), p):
 		msg := fmt.Sprintf("%q is not a configured provider", p)
 		if sug := Suggest(p, configured); sug != "" {
