@@ -78,8 +78,12 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 	h := http.Header{}
 	h.Set("webhook-id", m.ID)
 	h.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	red := s.red
 	if key != nil {
-		h.Set("webhook-signature", signature(key, m.ID, now.Unix(), body))
+		sig := signature(key, m.ID, now.Unix(), body)
+		h.Set("webhook-signature", sig)
+		// A receiver may quote the signature it rejected: never let it into error_message.
+		red = s.red.With(sig, strings.TrimPrefix(sig, "v1,"))
 	}
 	resp, err := adapters.PostJSON(ctx, s.client, target, body, h)
 	if err != nil {
@@ -91,7 +95,7 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 		err = adapters.RateLimited(s.throttle, "%s", f.Error())
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w%s", Name, err, snippet(resp.Body))
+		return fmt.Errorf("%s: %w%s", Name, err, snippet(red, resp.Body))
 	}
 	return nil
 }
@@ -111,14 +115,11 @@ func (s *Sender) target(m *mailbox.Message) (string, string, error) {
 	return s.cfg.URL, s.cfg.Secret, nil
 }
 
-// snippet quotes the start of a receiver's error answer (redacted by Send) to help the operator.
-func snippet(b []byte) string {
-	t := strings.Join(strings.Fields(string(b)), " ")
-	if t == "" {
-		return ""
+// snippet quotes the start of a receiver's error answer to help the operator, redacted before
+// it is cut (a secret cut in two would no longer be recognised).
+func snippet(red *adapters.Redactor, b []byte) string {
+	if t := red.Snippet(string(b), 200); t != "" {
+		return ": " + t
 	}
-	if r := []rune(t); len(r) > 200 {
-		t = string(r[:200]) + "…"
-	}
-	return ": " + t
+	return ""
 }

@@ -272,3 +272,31 @@ func TestContract(t *testing.T) {
 		RateLimitRetryAfter: true,
 	})
 }
+
+// A receiver that quotes what it got (a signature it rejected, the URL with its token) must not
+// put the per-request signature or a configured secret into error_message, even where the quote
+// is cut to a snippet.
+func TestEchoedSignatureRedacted(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Get("webhook-signature")
+		w.WriteHeader(http.StatusUnauthorized)
+		// The token straddles the 200-rune cut of the snippet.
+		_, _ = io.WriteString(w, "signature mismatch: got "+got+" "+strings.Repeat(".", 103)+" url "+r.URL.String())
+	}))
+	t.Cleanup(srv.Close)
+	s, err := New(Config{URL: srv.URL + "/hook?token=wh-url-token-0123456789", Secret: secret}, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Send(context.Background(), msg())
+	if !adapters.IsPermanent(err) {
+		t.Fatalf("Send = %v, want permanent", err)
+	}
+	_, b64, _ := strings.Cut(got, ",")
+	for _, leak := range []string{got, b64, "wh-url-t"} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("error %q contains %q", err, leak)
+		}
+	}
+}
