@@ -2,10 +2,12 @@ package adapters
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +88,9 @@ type Setup struct {
 	Secrets []string // every secret the sender was configured with (Secrets(cfg))
 	// Unclosed, if set, reports response bodies opened but not closed so far (HTTP adapters).
 	Unclosed func() int64
+	// Derived, if set, reports per-request credentials the fake received (a computed sign or
+	// signature, credential query values): no error string may contain them either.
+	Derived func() []string
 }
 
 // ContractHarness describes one adapter to RunContract.
@@ -121,6 +126,13 @@ func RunContract(t *testing.T, h ContractHarness) {
 			for _, sec := range s.Secrets {
 				if len(sec) >= minSecretLen && strings.Contains(err.Error(), sec) {
 					t.Errorf("%s: error string contains a configured secret: %q", b, err.Error())
+				}
+			}
+			if s.Derived != nil {
+				for _, sec := range s.Derived() {
+					if len(sec) >= minSecretLen && strings.Contains(err.Error(), sec) {
+						t.Errorf("%s: error string contains a per-request credential %q: %q", b, sec, err.Error())
+					}
 				}
 			}
 		}
@@ -241,6 +253,8 @@ type HTTPFake struct {
 func (f HTTPFake) Start(t *testing.T, env Env) Setup {
 	t.Helper()
 	release := make(chan struct{})
+	var mu sync.Mutex
+	var derived []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch env.Behaviour {
 		case BehaveHang:
@@ -250,6 +264,9 @@ func (f HTTPFake) Start(t *testing.T, env Env) Setup {
 			}
 		case BehaveEcho:
 			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			derived = append(derived, requestCredentials(r, body)...)
+			mu.Unlock()
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = io.WriteString(w, r.Method+" "+r.URL.String()+"\n")
 			_ = r.Header.Write(w)
@@ -263,7 +280,38 @@ func (f HTTPFake) Start(t *testing.T, env Env) Setup {
 	ct := &countingTransport{base: srv.Client().Transport}
 	client := &http.Client{Timeout: env.Timeout, Transport: ct}
 	s, secrets := f.New(t, srv.URL, client)
-	return Setup{Sender: s, Secrets: secrets, Unclosed: ct.unclosed}
+	return Setup{Sender: s, Secrets: secrets, Unclosed: ct.unclosed, Derived: func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(derived)
+	}}
+}
+
+// requestCredentials lists the credentials in one request as a fake received it: credential
+// query values (access_token, sign, sig, key, …), the Standard Webhooks signature header (and
+// each base64 signature in it), and a top-level JSON "sign" (Lark).
+func requestCredentials(r *http.Request, body []byte) []string {
+	var out []string
+	for k, vs := range r.URL.Query() {
+		if credentialParams[strings.ToLower(k)] {
+			out = append(out, vs...)
+		}
+	}
+	for _, v := range r.Header.Values("Webhook-Signature") {
+		out = append(out, v)
+		for _, f := range strings.Fields(v) {
+			if _, sig, ok := strings.Cut(f, ","); ok {
+				out = append(out, sig)
+			}
+		}
+	}
+	var obj struct {
+		Sign string `json:"sign"`
+	}
+	if json.Unmarshal(body, &obj) == nil && obj.Sign != "" {
+		out = append(out, obj.Sign)
+	}
+	return out
 }
 
 // countingTransport counts response bodies handed out and closed.

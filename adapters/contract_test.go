@@ -78,3 +78,19 @@ func TestCountingTransportDetectsLeaks(t *testing.T) {
 		t.Errorf("unclosed = %d after Close, want 0", n)
 	}
 }
+
+// TestRequestCredentials shows the echo case knows the per-request credentials a provider may
+// quote back: DingTalk's sign query value, Standard Webhooks' signature header, Lark's JSON sign.
+func TestRequestCredentials(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/robot/send?access_token=tok-1234&timestamp=1700000000000&sign=abc%2Bdef%3D", nil)
+	r.Header.Set("webhook-signature", "v1,c2lnbmF0dXJl v1,b3RoZXI=")
+	got := requestCredentials(r, []byte(`{"timestamp":"1599360473","sign":"l1N0gAcBjdw=","msg_type":"text"}`))
+	want := map[string]bool{"tok-1234": true, "abc+def=": true, "v1,c2lnbmF0dXJl v1,b3RoZXI=": true,
+		"c2lnbmF0dXJl": true, "b3RoZXI=": true, "l1N0gAcBjdw=": true}
+	for _, g := range got {
+		delete(want, g)
+	}
+	if len(want) != 0 {
+		t.Errorf("requestCredentials = %q, missing %v", got, want)
+	}
+}
