@@ -91,7 +91,7 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationErr
 		switch {
 		case errors.Is(err, mailbox.ErrNotUTF8):
 			line = badUTF8Line(in.Content)
-			errs.add("", line, "draft is not valid UTF-8")
+			errs.add(lineField(in.Content, line), line, "draft is not valid UTF-8")
 		case errors.Is(err, mailbox.ErrTooLarge):
 			errs.add("frontmatter", line, "frontmatter is larger than 64 KiB")
 		case errors.Is(err, mailbox.ErrUnclosed):
@@ -333,6 +333,26 @@ func badUTF8Line(b []byte) int {
 		b = b[n:]
 	}
 	return line
+}
+
+var topKeyRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:`)
+
+// lineField names what line n of a draft holds: "body" past the frontmatter's closing `---`, the
+// field a top-level `key:` line sets, else "frontmatter".
+func lineField(b []byte, n int) string {
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	if n < 1 || n > len(lines) {
+		return "frontmatter"
+	}
+	for i := 1; i < n-1 && i < len(lines); i++ {
+		if string(bytes.TrimRight(lines[i], "\r\n")) == "---" {
+			return "body"
+		}
+	}
+	if m := topKeyRe.FindSubmatch(lines[n-1]); m != nil && n > 1 {
+		return string(m[1])
+	}
+	return "frontmatter"
 }
 
 // sortedKeys returns the keys of m in order.
