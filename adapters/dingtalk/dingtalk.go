@@ -59,14 +59,19 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 	if err != nil {
 		return adapters.Permanent("%s: %v", Name, err)
 	}
+	red := s.red
 	if secret != "" {
-		hook = signURL(hook, secret, s.now())
+		now := s.now()
+		hook = signURL(hook, secret, now)
+		// The sign is a credential for its hour: an errmsg quoting the signed request must not
+		// carry it into error_message (Add also knows its URL-escaped spellings).
+		red = s.red.With(sign(secret, now.UnixMilli()))
 	}
 	resp, err := adapters.PostJSON(ctx, s.client, hook, body, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
-	return s.classify(resp)
+	return red.Error(s.classify(resp))
 }
 
 func (s *Sender) target(m *mailbox.Message) (hook, secret string, err error) {

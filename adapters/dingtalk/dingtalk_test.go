@@ -338,3 +338,26 @@ func TestNewValidation(t *testing.T) {
 		t.Errorf("loopback http: %v", err)
 	}
 }
+
+// The computed sign is a credential for its hour: an errmsg quoting the signed request (as
+// DingTalk's gateway or a proxy may) must not carry it into error_message, in any spelling.
+func TestEchoedSignRedacted(t *testing.T) {
+	var sig string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sig = r.URL.Query().Get("sign")
+		b, _ := json.Marshal(map[string]any{"errcode": 310000,
+			"errmsg": "sign not match, sign=" + sig + " query " + r.URL.RawQuery})
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	s := newSender(t, Config{Webhook: srv.URL + "/robot/send?access_token=" + tok, Secret: secret})
+	_, err := s.Send(context.Background(), msg("text", "", "x"))
+	if !adapters.IsPermanent(err) {
+		t.Fatalf("Send = %v, want permanent", err)
+	}
+	for _, leak := range []string{sig, url.QueryEscape(sig), tok} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("error %q contains %q", err, leak)
+		}
+	}
+}
