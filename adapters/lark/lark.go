@@ -56,9 +56,14 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 	if err != nil {
 		return adapters.Permanent("%s: %v", Name, err)
 	}
+	red := s.red
 	if secret != "" {
 		ts := s.now().Unix()
-		p["timestamp"], p["sign"] = strconv.FormatInt(ts, 10), sign(secret, ts)
+		sig := sign(secret, ts)
+		p["timestamp"], p["sign"] = strconv.FormatInt(ts, 10), sig
+		// The sign is a credential for its hour: a msg quoting the request must not carry it
+		// into error_message.
+		red = s.red.With(sig)
 	}
 	body, err := adapters.MarshalJSON(p)
 	if err != nil {
@@ -68,7 +73,7 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
-	return s.classify(resp)
+	return red.Error(s.classify(resp))
 }
 
 func (s *Sender) target(m *mailbox.Message) (hook, secret string, err error) {

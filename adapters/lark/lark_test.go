@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -258,5 +259,30 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		if strings.Contains(e.Error(), hookTok) || strings.Contains(e.Error(), secret) {
 			t.Errorf("error leaks a secret: %q", e)
 		}
+	}
+}
+
+// The sign in the JSON body is a credential for its hour: a msg quoting the request body (as a
+// gateway rejecting it may) must not carry it into error_message.
+func TestEchoedSignRedacted(t *testing.T) {
+	var sig string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Sign string `json:"sign"`
+		}
+		body, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(body, &p)
+		sig = p.Sign
+		b, _ := json.Marshal(map[string]any{"code": 19021, "msg": "sign match fail: got " + sig + " in " + string(body)})
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	_, err := newSender(t, Config{Webhook: srv.URL + "/open-apis/bot/v2/hook/" + hookTok, Secret: secret}).
+		Send(context.Background(), msg("text", "", "x"))
+	if !adapters.IsPermanent(err) || sig == "" {
+		t.Fatalf("Send = %v (sign %q), want permanent", err, sig)
+	}
+	if strings.Contains(err.Error(), sig) {
+		t.Errorf("error %q contains the sign %q", err, sig)
 	}
 }
