@@ -218,7 +218,7 @@ func (en *engine) dispatch() (rateWake, pauseWake time.Time) {
 func (en *engine) settle(r result) {
 	en.inflight--
 	e := r.e
-	en.ix.finish(e)
+	en.ix.finish(e, r.requested)
 	now := en.w.cfg.Now()
 	if r.pause > 0 {
 		e.ch.pausedUntil = now.Add(r.pause)

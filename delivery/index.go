@@ -18,7 +18,9 @@ import (
 // send in flight, and always starts its earliest-named due message. A message that is not due yet
 // (waiting for a retry or its schedule_at) does not hold the others back. A channel whose token bucket
 // is empty, or that a provider throttled, waits without occupying a worker: take skips it and reports
-// when it may go again.
+// when it may go again. Only a request to the provider spends a token: take reserves one, and finish
+// gives it back when the message was dead-lettered or released without a send, so refused messages do
+// not eat the provider's rate budget.
 
 type entry struct {
 	provider, name string
@@ -30,6 +32,11 @@ type entry struct {
 	inflight       bool
 	ready          bool
 	gen            uint64 // bumped on every move; stale heap items carry an older gen
+
+	// The token take reserved for the send in flight, and when: finish gives it back when the
+	// worker made no request (the message was refused, not due yet, or claimed by another watcher).
+	resv   *rate.Reservation
+	resvAt time.Time
 }
 
 // before orders entries of one channel: by created_at, then by file name.
@@ -181,11 +188,14 @@ func (ix *index) take(now time.Time) (e *entry, rateWake, pauseWake time.Time) {
 			pauseWake = earliest(pauseWake, ch.pausedUntil)
 			continue
 		}
-		if ch.lim != nil && !ch.lim.AllowN(now, 1) {
+		if ch.lim != nil && ch.lim.TokensAt(now) < 1 {
 			rateWake = earliest(rateWake, now.Add(limiterWait(ch.lim, now)))
 			continue
 		}
 		e := ch.ready[0]
+		if ch.lim != nil {
+			e.resv, e.resvAt = ch.lim.ReserveN(now, 1), now // available now: TokensAt says so
+		}
 		ix.unready(e)
 		e.gen++
 		e.inflight = true
@@ -195,8 +205,14 @@ func (ix *index) take(now time.Time) (e *entry, rateWake, pauseWake time.Time) {
 	return nil, rateWake, pauseWake
 }
 
-// finish marks e's send as over; the caller then places or removes e.
-func (ix *index) finish(e *entry) {
+// finish marks e's send as over; the caller then places or removes e. Unless a request was made to
+// the provider, the channel's token goes back (nothing else reserved on the channel since take, as a
+// channel has one send in flight, so cancelling at the reservation's time restores it whole).
+func (ix *index) finish(e *entry, requested bool) {
+	if e.resv != nil && !requested {
+		e.resv.CancelAt(e.resvAt)
+	}
+	e.resv = nil
 	e.inflight = false
 	e.ch.busy = false
 	ix.active[e.ch] = struct{}{}

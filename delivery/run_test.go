@@ -154,7 +154,7 @@ func TestTakeSchedulesByNextAllowedTime(t *testing.T) {
 	if !got[a1] || !got[b1] {
 		t.Fatalf("first takes: %v", got)
 	}
-	ix.finish(a1)
+	ix.finish(a1, true)
 	ix.remove(a1)
 	if e, rateWake, _ := ix.take(t0); e != nil || !rateWake.Equal(t0.Add(30*time.Second+time.Millisecond)) {
 		t.Fatalf("take at t0 = %v, wake %v; want nil, t0+30s", e, rateWake)

@@ -30,6 +30,8 @@ type result struct {
 	mod     time.Time     // deferred/released: the file's new mtime and size
 	size    int64         //
 	pause   time.Duration // the provider throttled the channel for this long
+	// requested is set once Send was called: the channel's rate token is spent.
+	requested bool
 }
 
 // process claims, verifies, sends and settles one message. It runs on a worker goroutine and touches
@@ -71,6 +73,7 @@ func (en *engine) process(sendCtx context.Context, e *entry) result {
 	attempt := m.RetryCount + 1
 	ctx, cancel := context.WithTimeout(sendCtx, w.cfg.SendTimeout)
 	start := time.Now()
+	res.requested = true
 	pmid, err := safeSend(ctx, p.Sender, m)
 	w.metrics.observe(e.provider, time.Since(start))
 	timedOut := ctx.Err() != nil && sendCtx.Err() == nil
