@@ -163,6 +163,7 @@ func (a *app) hookActions(ws *workspace) hooks.Actions {
 		Validate: func(_ context.Context, files []hooks.File, stderr io.Writer) error {
 			s, err := sess()
 			if err != nil {
+				fmt.Fprintf(stderr, "courier: pre-commit: cannot validate the staged drafts: %v (COURIER_SKIP=1 commits without courier)\n", err)
 				return err
 			}
 			bad := 0

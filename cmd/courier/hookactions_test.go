@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/monoco/courier/hooks"
+)
+
+// TestPreCommitSessionErrorIsPrinted: when the pre-commit hook cannot set up validation (here the
+// worktree is not a repository go-git can read), the commit is blocked with one line saying why,
+// never silently.
+func TestPreCommitSessionErrorIsPrinted(t *testing.T) {
+	dir := t.TempDir()
+	getenv := func(string) string { return "" }
+	cfg, err := loadConfig(filepath.Join(dir, ".monoco", "courier.yaml"), false, dir, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{env: env{getenv: getenv, now: time.Now}, dir: dir}
+	act := a.hookActions(&workspace{repo: &hooks.Repo{Top: dir, MainWorktree: dir}, root: dir, cfg: cfg})
+	var stderr bytes.Buffer
+	files := []hooks.File{{Path: "Issues/Features/work/FEAT-1/drafts/a.md", Content: []byte("---\nprovider: file\nto: x\n---\nhi\n")}}
+	if err := act.Validate(context.Background(), files, &stderr); err == nil {
+		t.Fatal("Validate: no error")
+	}
+	got := lines(stderr.String())
+	if len(got) != 1 || !strings.HasPrefix(got[0], "courier: pre-commit: ") || !strings.Contains(got[0], dir) {
+		t.Errorf("stderr = %q, want one line naming the failure", stderr.String())
+	}
+}
