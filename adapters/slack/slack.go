@@ -185,12 +185,9 @@ var (
 // credential, channel and payload errors are.
 func (s *Sender) classify(resp *adapters.Response, code, api string) error {
 	after := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
-	if len(code) > 200 {
-		code = code[:200] + "…"
-	}
 	what := fmt.Sprintf("%s: %s: HTTP %d", Name, api, resp.Status)
-	if code != "" {
-		what += ": " + code
+	if shown := s.red.Snippet(code, 200); shown != "" { // redacted before it is cut
+		what += ": " + shown
 	}
 	switch {
 	case resp.Status == http.StatusTooManyRequests || rateCodes[code]:

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -277,5 +278,34 @@ func TestNewValidates(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"https://h/services/T/B/x", botTok}, Secrets(Config{Webhook: "https://h/services/T/B/x", Token: botTok})); diff != "" {
 		t.Errorf("Secrets (-want +got):\n%s", diff)
+	}
+}
+
+// An error answer quoting a secret where the 200-character cut falls inside it must not leak
+// the secret's first part: redact, then cut (and never split a UTF-8 character).
+func TestCutAnswerDoesNotLeakSecret(t *testing.T) {
+	for _, token := range []bool{false, true} {
+		secretTok := hookTok
+		if token {
+			secretTok = botTok
+		}
+		_, srv := newFake(t, func(w http.ResponseWriter, _ string) {
+			text(w, 400, strings.Repeat("é", 96)+" "+secretTok+" tail")
+		})
+		cfg := Config{Webhook: srv.URL + hookPath + hookTok}
+		if token {
+			cfg = Config{Token: botTok, Channel: "C0123ABCD", APIBase: srv.URL + "/api"}
+		}
+		s, err := New(cfg, adapters.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Send(context.Background(), msg("general"))
+		if !adapters.IsPermanent(err) {
+			t.Fatalf("Send = %v, want permanent", err)
+		}
+		if strings.Contains(err.Error(), secretTok[:6]) || !utf8.ValidString(err.Error()) {
+			t.Errorf("error %q leaks part of a secret or is not UTF-8", err)
+		}
 	}
 }
