@@ -92,10 +92,7 @@ func (s *Sender) classify(resp *adapters.Response) error {
 	}
 	if json.Unmarshal(resp.Body, &e) == nil && e.Error.Code != "" {
 		what += ": " + e.Error.Code
-		if msg := e.Error.Message; msg != "" {
-			if len(msg) > 200 {
-				msg = msg[:200] + "…"
-			}
+		if msg := s.red.Snippet(e.Error.Message, 200); msg != "" { // redacted before it is cut
 			what += ": " + msg
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -199,5 +200,30 @@ func TestNewValidates(t *testing.T) {
 				t.Fatalf("New = %v, want an error containing %q and not the sig", err, tc.want)
 			}
 		})
+	}
+}
+
+// A Logic Apps error message quoting the sig where the 200-character cut falls inside it must
+// not leak the sig's first part: redact, then cut (on a rune boundary).
+func TestCutErrorMessageDoesNotLeakSig(t *testing.T) {
+	for _, msg := range []string{
+		strings.Repeat(".", 190) + " " + sig + " tail", // the cut falls inside the sig
+		"a" + strings.Repeat("é", 150),                 // a byte cut would split a character
+	} {
+		srv := httptest.NewServer(&fakeFlow{reply: func(w http.ResponseWriter) {
+			jsonErr(w, 400, "InvalidRequestContent", msg)
+		}})
+		defer srv.Close()
+		s, err := New(Config{Webhook: hookURL(srv.URL, sig)}, adapters.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Send(context.Background(), &mailbox.Message{To: []string{"x"}, ContentType: "text", Body: "hi"})
+		if !adapters.IsPermanent(err) {
+			t.Fatalf("Send = %v, want permanent", err)
+		}
+		if strings.Contains(err.Error(), sig[:6]) || !utf8.ValidString(err.Error()) {
+			t.Errorf("error %q leaks part of the sig or is not UTF-8", err)
+		}
 	}
 }
