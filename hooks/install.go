@@ -139,6 +139,7 @@ type step struct {
 // `<name>.courier-chained` (someone replaced courier's hook). With o.Force the last case keeps both: the
 // older preserved hook moves to `<name>.courier-chained.N` (lowest free N ≥ 1; it no longer runs and
 // uninstall leaves it in place) and the current foreign hook becomes `<name>.courier-chained`.
+// Concurrent Install and [Uninstall] runs on one directory are serialised (an flock on the directory).
 func Install(r *Repo, o InstallOptions) ([]string, error) {
 	if r.HooksTracked && !o.Force {
 		return nil, fmt.Errorf("hooks directory %s is tracked by git (shared with the team, e.g. husky): courier's hooks record a local binary path; use --force to install there anyway", r.HooksDir)
@@ -151,6 +152,15 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 		}
 		binary = abs
 	}
+	// The directory is created before anything is inspected: a missing one holds nothing to refuse.
+	if err := os.MkdirAll(r.HooksDir, 0o755); err != nil {
+		return nil, fmt.Errorf("install hooks: %w", err)
+	}
+	unlock, err := lockDir(r.HooksDir)
+	if err != nil {
+		return nil, fmt.Errorf("install hooks: %w", err)
+	}
+	defer unlock()
 	var plan []step
 	var problems []error
 	for _, name := range hookNames() {
@@ -177,9 +187,6 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	}
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(r.HooksDir, 0o755); err != nil {
-		return nil, fmt.Errorf("install hooks: %w", err)
 	}
 	var lines []string
 	for _, s := range plan {
@@ -275,6 +282,14 @@ func writeScript(path string, b []byte) error {
 // for mode. Anything else is left untouched. When a foreign hook sits where a preserved one would be
 // restored, both stay and Uninstall reports an error naming them after finishing the other hooks.
 func Uninstall(r *Repo) ([]string, error) {
+	unlock, err := lockDir(r.HooksDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // no hooks directory: nothing of courier's to remove
+	}
+	if err != nil {
+		return nil, fmt.Errorf("uninstall hooks: %w", err)
+	}
+	defer unlock()
 	var lines []string
 	var problems []error
 	for _, name := range hookNames() {
