@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,7 +82,7 @@ func LoadInput(repoTop, wd, p string) (Input, error) {
 	// Resolve the directory (a symlinked parent is fine as long as it stays inside), never the file.
 	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
 	if err != nil {
-		return Input{}, fmt.Errorf("draft %s: %w", display, err)
+		return Input{}, notFound(display, err)
 	}
 	full := filepath.Join(dir, filepath.Base(abs))
 	rel, err := filepath.Rel(top, full)
@@ -91,7 +92,7 @@ func LoadInput(repoTop, wd, p string) (Input, error) {
 	rel = filepath.ToSlash(rel)
 	fi, err := os.Lstat(full)
 	if err != nil {
-		return Input{}, fmt.Errorf("draft %s: %w", rel, err)
+		return Input{}, notFound(rel, err)
 	}
 	switch {
 	case fi.Mode()&os.ModeSymlink != 0:
@@ -116,4 +117,12 @@ func LoadInput(repoTop, wd, p string) (Input, error) {
 			Msg: fmt.Sprintf("draft is larger than %d bytes (frontmatter ≤ 64 KiB, body ≤ 1 MiB)", maxFile)}
 	}
 	return Input{Path: rel, Content: data, Blob: BlobID(data)}, nil
+}
+
+// notFound words a failed lookup of a draft without repeating its path: "draft d.md: file does not exist".
+func notFound(display string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("draft %s: %w", display, fs.ErrNotExist)
+	}
+	return fmt.Errorf("draft %s: %w", display, err)
 }
