@@ -23,15 +23,15 @@ const MaxResponseBody = 1 << 20
 
 // Options are the boundaries injected into every HTTP adapter.
 type Options struct {
-	Client *http.Client     // nil: a client with DefaultTimeout
+	Client *http.Client     // nil, or no Timeout: DefaultTimeout applies
 	Now    func() time.Time // nil: time.Now
 }
 
-// WithDefaults returns o with nil fields filled in.
+// WithDefaults returns o with nil fields filled in. A client without a Timeout is replaced by a
+// copy with DefaultTimeout (the caller's client is not modified): every HTTP call is bounded
+// even when the caller's context has no deadline.
 func (o Options) WithDefaults() Options {
-	if o.Client == nil {
-		o.Client = &http.Client{Timeout: DefaultTimeout}
-	}
+	o.Client = bounded(o.Client)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -81,13 +81,10 @@ func PostJSON(ctx context.Context, c *http.Client, rawURL string, body any, head
 	return Do(c, req)
 }
 
-// Do sends req with c (nil: a client with DefaultTimeout), reads at most MaxResponseBody bytes of
+// Do sends req with c (nil or without a Timeout: DefaultTimeout applies), reads at most MaxResponseBody bytes of
 // the answer and always closes the body. Errors are classified as in PostJSON.
 func Do(c *http.Client, req *http.Request) (*Response, error) {
-	if c == nil {
-		c = &http.Client{Timeout: DefaultTimeout}
-	}
-	resp, err := c.Do(req)
+	resp, err := bounded(c).Do(req)
 	if err != nil {
 		return nil, TransportError(req.Context(), err)
 	}
@@ -97,6 +94,19 @@ func Do(c *http.Client, req *http.Request) (*Response, error) {
 		return nil, TransportError(req.Context(), err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// bounded returns c when it has a Timeout, else a copy of c (or a new client) with DefaultTimeout.
+func bounded(c *http.Client) *http.Client {
+	if c == nil {
+		return &http.Client{Timeout: DefaultTimeout}
+	}
+	if c.Timeout > 0 {
+		return c
+	}
+	cp := *c
+	cp.Timeout = DefaultTimeout
+	return &cp
 }
 
 // TransportError turns a failure to get an answer (dial, TLS, timeout, reset, cancellation) into a

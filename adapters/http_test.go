@@ -169,4 +169,20 @@ func TestOptionsWithDefaults(t *testing.T) {
 	if o.Client == nil || o.Client.Timeout != DefaultTimeout || o.Now == nil {
 		t.Errorf("defaults: %+v", o)
 	}
+	// A caller's client without a Timeout would let a hung server block a send forever when
+	// the context has no deadline: it gets DefaultTimeout, on a copy.
+	rt := &countingTransport{base: http.DefaultTransport}
+	unbounded := &http.Client{Transport: rt}
+	o = Options{Client: unbounded}.WithDefaults()
+	if o.Client.Timeout != DefaultTimeout || o.Client.Transport != rt || unbounded.Timeout != 0 {
+		t.Errorf("unbounded client: Timeout %v, transport kept %v, caller's Timeout %v",
+			o.Client.Timeout, o.Client.Transport == rt, unbounded.Timeout)
+	}
+	if b := bounded(unbounded); b.Timeout != DefaultTimeout || b == unbounded {
+		t.Errorf("bounded(unbounded) = %+v", b)
+	}
+	own := &http.Client{Timeout: time.Second}
+	if o := (Options{Client: own}).WithDefaults(); o.Client != own {
+		t.Error("a client with a Timeout must be used as given")
+	}
 }
