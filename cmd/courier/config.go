@@ -167,6 +167,13 @@ func (c *Config) finish(getenv func(string) string) error {
 var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 var unknownFieldRe = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 
+// structTypeRe matches yaml.v3's error for a scalar or list where a section (a Go struct) belongs,
+// which would otherwise name the Go type ("into main.WatchConfig").
+var structTypeRe = regexp.MustCompile(`^cannot unmarshal !!(\w+)(?: .*)? into \*?(?:main|[a-z]+)\.[A-Z]\w*$`)
+
+var yamlKinds = map[string]string{"seq": "a list", "str": "a string", "int": "a number", "float": "a number",
+	"bool": "true or false", "null": "empty", "map": "a mapping", "binary": "binary data", "timestamp": "a timestamp"}
+
 // yamlError turns a yaml.v3 error into `file:line: message` lines.
 func yamlError(file string, err error) string {
 	var msgs []string
@@ -186,6 +193,9 @@ func yamlError(file string, err error) string {
 				if sug := drafts.Suggest(f[1], configKeys()); sug != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", sug)
 				}
+			}
+			if f := structTypeRe.FindStringSubmatch(msg); f != nil {
+				msg = "must be a mapping of keys, not " + yamlKinds[f[1]]
 			}
 			msg = strings.ReplaceAll(msg, "line "+sub[1]+": ", "")
 			out = append(out, fmt.Sprintf("%s:%s: %s", file, sub[1], msg))

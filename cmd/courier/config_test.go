@@ -51,3 +51,24 @@ func TestWatchConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigShapeErrors: a list or scalar where a section belongs is exit 78 with one
+// `file:line: message` line in the configuration's terms, never a Go type name.
+func TestConfigShapeErrors(t *testing.T) {
+	for _, tt := range []struct{ name, config, want string }{
+		{"list at the top", "- a\n- b\n", ".monoco/courier.yaml:1: must be a mapping of keys, not a list"},
+		{"scalar section", "mailbox: x\nwatch: 5\n", ".monoco/courier.yaml:2: must be a mapping of keys, not a number"},
+		{"string provider section", "providers:\n  file: here\n", ".monoco/courier.yaml:2: must be a mapping of keys, not a string"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := t.TempDir()
+			git(t, repo, "init", "-q")
+			writeFile(t, filepath.Join(repo, ".monoco", "courier.yaml"), tt.config)
+			r := courier(t, repo, nil, "queue")
+			wantCode(t, r, 78, "queue")
+			if l := lines(r.stderr); len(l) != 1 || l[0] != "courier: "+tt.want {
+				t.Errorf("stderr = %q, want the one line %q", r.stderr, "courier: "+tt.want)
+			}
+		})
+	}
+}
