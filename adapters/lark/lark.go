@@ -134,7 +134,11 @@ func (s *Sender) classify(resp *adapters.Response) error {
 		}
 		return nil
 	case 11232, 230020:
-		return adapters.RateLimited(s.throttle, "%s: code %d: rate limited: %s", Name, code, msg)
+		wait := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
+		if wait == 0 {
+			wait = s.throttle
+		}
+		return adapters.RateLimited(wait, "%s: code %d: rate limited: %s", Name, code, msg)
 	case 19021:
 		return adapters.Permanent("%s: code 19021: signature or timestamp rejected (check the bot's secret and the clock): %s", Name, msg)
 	case 19022:

@@ -286,3 +286,20 @@ func TestEchoedSignRedacted(t *testing.T) {
 		t.Errorf("error %q contains the sign %q", err, sig)
 	}
 }
+
+// 11232 may come with HTTP 429 and a Retry-After (providers.md §13.3): the provider's wait wins
+// over throttle_wait, as for every other rate-limit answer.
+func TestRateLimitHonoursRetryAfter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"code":11232,"msg":"frequency limited"}`)
+	}))
+	t.Cleanup(srv.Close)
+	_, err := newSender(t, Config{Webhook: srv.URL + "/open-apis/bot/v2/hook/" + hookTok}).
+		Send(context.Background(), msg("text", "", "x"))
+	var fl *adapters.Failure
+	if !errors.As(err, &fl) || !fl.RateLimited() || fl.RetryAfter() != 5*time.Second {
+		t.Fatalf("Send = %v, want rate limited for 5s", err)
+	}
+}
