@@ -19,8 +19,8 @@ const (
 )
 
 // Check rejects, before enqueue, what Slack would refuse or mangle: content types it cannot show
-// (html), text over MaxTextChars after conversion to mrkdwn, and cards that are not a Block Kit
-// object with 1–50 blocks.
+// (html), empty text (no_text), text over MaxTextChars after conversion to mrkdwn, and cards that
+// are not a Block Kit object with 1–50 blocks.
 func Check(m *mailbox.Message) error {
 	_, err := render(m)
 	var ce *adapters.CheckError
@@ -72,6 +72,9 @@ func render(m *mailbox.Message) (map[string]any, error) {
 	default:
 		return nil, &adapters.CheckError{Field: "content_type",
 			Msg: fmt.Sprintf("slack cannot send %q (use text, markdown or card)", m.ContentType)}
+	}
+	if t, _ := p["text"].(string); m.ContentType != mailbox.ContentCard && strings.TrimSpace(t) == "" {
+		return nil, &adapters.CheckError{Field: "body", Msg: "empty: slack refuses a message without text (no_text)"}
 	}
 	if t, _ := p["text"].(string); utf8.RuneCountInString(t) > MaxTextChars {
 		return nil, &adapters.CheckError{Field: "body",

@@ -54,6 +54,8 @@ func TestCheck(t *testing.T) {
 		{"text", mailbox.ContentText, "hi", ""},
 		{"markdown", mailbox.ContentMarkdown, "**hi**", ""},
 		{"html refused", mailbox.ContentHTML, "<p>hi</p>", "content_type"},
+		{"empty text refused (no_text)", mailbox.ContentText, " \n", "body"},
+		{"empty markdown refused (no_text)", mailbox.ContentMarkdown, "\n", "body"},
 		{"text at the limit", mailbox.ContentText, strings.Repeat("é", MaxTextChars), ""},
 		{"text over the limit", mailbox.ContentText, strings.Repeat("x", MaxTextChars+1), "body"},
 		{"escaping counts", mailbox.ContentText, strings.Repeat("<", MaxTextChars/4+1), "body"},
