@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -263,12 +262,4 @@ func flagName(tok string) (string, bool) {
 		return n, true
 	}
 	return name, false
-}
-
-// relToRepo renders a path relative to the repository root for messages.
-func relToRepo(root, p string) string {
-	if !filepath.IsAbs(p) {
-		return filepath.ToSlash(p)
-	}
-	return relPath(root, p)
 }
