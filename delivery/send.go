@@ -82,7 +82,7 @@ func (en *engine) process(sendCtx context.Context, e *entry) result {
 	log = log.With("attempt", attempt)
 
 	if err == nil {
-		m.Attempts = append(m.Attempts, mailbox.Attempt{At: mailbox.At(now), Outcome: "sent"})
+		m.AddAttempt(mailbox.Attempt{At: mailbox.At(now), Outcome: "sent"})
 		if _, err := en.claimer.Archive(claimed, m, now, pmid); err != nil {
 			log.Error("archive after a successful send failed; releasing (the message may be sent again)", "err", err)
 			return en.release(claimed, res, outError, time.Time{})
@@ -104,7 +104,7 @@ func (en *engine) process(sendCtx context.Context, e *entry) result {
 
 	var rl rateLimited
 	if errors.As(err, &rl) && rl.RateLimited() {
-		m.Attempts = append(m.Attempts, mailbox.Attempt{At: mailbox.At(now), Outcome: "rate_limited", Error: msg})
+		m.AddAttempt(mailbox.Attempt{At: mailbox.At(now), Outcome: "rate_limited", Error: msg})
 		if expired {
 			return en.dead(claimed, m, res, now, fmt.Sprintf("gave up after max_age %s: %s", w.cfg.Retry.MaxAge, msg))
 		}
@@ -118,10 +118,10 @@ func (en *engine) process(sendCtx context.Context, e *entry) result {
 	}
 	m.RetryCount++
 	if errors.Is(err, mailbox.ErrPermanent) {
-		m.Attempts = append(m.Attempts, mailbox.Attempt{At: mailbox.At(now), Outcome: "permanent", Error: msg})
+		m.AddAttempt(mailbox.Attempt{At: mailbox.At(now), Outcome: "permanent", Error: msg})
 		return en.dead(claimed, m, res, now, msg)
 	}
-	m.Attempts = append(m.Attempts, mailbox.Attempt{At: mailbox.At(now), Outcome: "transient", Error: msg})
+	m.AddAttempt(mailbox.Attempt{At: mailbox.At(now), Outcome: "transient", Error: msg})
 	switch {
 	case m.RetryCount >= w.cfg.Retry.MaxAttempts:
 		return en.dead(claimed, m, res, now, fmt.Sprintf("gave up after %d attempts: %s", m.RetryCount, msg))

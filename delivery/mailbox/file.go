@@ -10,8 +10,14 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// MaxFrontmatter is the largest frontmatter courier reads (contract §2).
+// MaxFrontmatter is the largest frontmatter of a draft (contract §2).
 const MaxFrontmatter = 64 << 10
+
+// MaxMessageFrontmatter is the largest frontmatter Parse reads. A message file carries a draft's
+// frontmatter (up to MaxFrontmatter, and re-encoding may grow it) plus the stamped fields and the
+// bounded watcher fields (see KeptAttempts), so it needs room beyond MaxFrontmatter; a message
+// courier enqueued must never become unreadable.
+const MaxMessageFrontmatter = 2 * MaxFrontmatter
 
 // Frontmatter errors callers branch on.
 var (
@@ -19,13 +25,25 @@ var (
 	ErrUnclosed      = errors.New("frontmatter is not closed: no line '---' after the opening one")
 	ErrTooLarge      = errors.New("frontmatter is larger than 64 KiB")
 	ErrNotUTF8       = errors.New("file is not valid UTF-8")
+
+	errMessageTooLarge = tooLargeError{"frontmatter is larger than 128 KiB"}
 )
+
+// tooLargeError is ErrTooLarge with the limit of message files in its text.
+type tooLargeError struct{ msg string }
+
+func (e tooLargeError) Error() string        { return e.msg }
+func (e tooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 // SplitFrontmatter splits data into the YAML between the opening and closing `---` lines and the body
 // after the closing line (byte for byte). The closing delimiter is a line that is exactly `---`
 // (optionally with \r); YAML values never produce such a line at column 0 outside a document marker.
 // bodyLine is the 1-based line number where the body starts.
 func SplitFrontmatter(data []byte) (front, body []byte, bodyLine int, err error) {
+	return splitFrontmatter(data, MaxFrontmatter, ErrTooLarge)
+}
+
+func splitFrontmatter(data []byte, limit int, errTooLarge error) (front, body []byte, bodyLine int, err error) {
 	if !utf8.Valid(data) {
 		return nil, nil, 0, ErrNotUTF8
 	}
@@ -45,16 +63,16 @@ func SplitFrontmatter(data []byte) (front, body []byte, bodyLine int, err error)
 			cur = rest[off:]
 		}
 		if string(bytes.TrimSuffix(cur, []byte("\r"))) == "---" {
-			if off > MaxFrontmatter {
-				return nil, nil, 0, ErrTooLarge
+			if off > limit {
+				return nil, nil, 0, errTooLarge
 			}
 			if next > len(rest) {
 				next = len(rest)
 			}
 			return rest[:off], rest[next:], line + 1, nil
 		}
-		if off > MaxFrontmatter {
-			return nil, nil, 0, ErrTooLarge
+		if off > limit {
+			return nil, nil, 0, errTooLarge
 		}
 		off = next
 		line++
@@ -75,7 +93,7 @@ func cutLine(data []byte, want string) ([]byte, bool) {
 // Parse reads a message file. Unknown frontmatter keys are an error: nothing but courier writes
 // message files, so an unknown key means the file was not written by this courier.
 func Parse(data []byte) (*Message, error) {
-	front, body, _, err := SplitFrontmatter(data)
+	front, body, _, err := splitFrontmatter(data, MaxMessageFrontmatter, errMessageTooLarge)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -163,6 +164,41 @@ func (m *Message) FirstDue() time.Time {
 	return m.CreatedAt.Time
 }
 
+// Bounds on what the watcher adds to a message file. A message file must stay readable (its
+// frontmatter within MaxMessageFrontmatter) however long it is retried: rate-limited answers do not
+// count against max_attempts, so a message throttled every minute for a 24h max_age would otherwise
+// record 1440 attempts. AddAttempt keeps the first attempt and the KeptAttempts-1 most recent ones, and
+// cuts each attempt's error to MaxAttemptError bytes; SetError cuts error_message to MaxErrorMessage
+// bytes. The watcher fields thus stay under about 30 KiB.
+const (
+	KeptAttempts    = 20
+	MaxAttemptError = 1 << 10
+	MaxErrorMessage = 4 << 10
+)
+
+// AddAttempt appends a to the attempts history within the bounds above (dropping the oldest but the
+// first when the history is full).
+func (m *Message) AddAttempt(a Attempt) {
+	a.Error = truncate(a.Error, MaxAttemptError)
+	m.Attempts = append(m.Attempts, a)
+	if n := len(m.Attempts); n > KeptAttempts {
+		m.Attempts = append(m.Attempts[:1], m.Attempts[n-KeptAttempts+1:]...)
+	}
+}
+
+// truncate cuts s to at most n bytes at a rune boundary, marking the cut with "…".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "…"
+	cut := n - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
+
 // LastError is error_message, or "" when it is null.
 func (m *Message) LastError() string {
 	if m.ErrorMessage == nil {
@@ -171,12 +207,13 @@ func (m *Message) LastError() string {
 	return *m.ErrorMessage
 }
 
-// SetError sets error_message; "" sets it to null.
+// SetError sets error_message, cut to MaxErrorMessage bytes; "" sets it to null.
 func (m *Message) SetError(s string) {
 	if s == "" {
 		m.ErrorMessage = nil
 		return
 	}
+	s = truncate(s, MaxErrorMessage)
 	m.ErrorMessage = &s
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestMarshalParseRoundTrip(t *testing.T) {
@@ -394,6 +395,8 @@ func TestSplitFrontmatterErrors(t *testing.T) {
 		{"closing line indented", "---\nid: a\n ---\n", ErrUnclosed},
 		{"too large, closed", "---\n" + big(MaxFrontmatter+1) + "---\nbody", ErrTooLarge},
 		{"too large, unclosed", "---\n" + big(2*MaxFrontmatter), ErrTooLarge},
+		{"message too large, closed", "---\n" + big(MaxMessageFrontmatter+1) + "---\nbody", ErrTooLarge},
+		{"message too large, unclosed", "---\n" + big(2*MaxMessageFrontmatter), ErrTooLarge},
 		{"non-UTF-8 in frontmatter", "---\nid: \xff\n---\n", ErrNotUTF8},
 		{"non-UTF-8 in body", "---\nid: a\n---\nbody \xc3\x28\n", ErrNotUTF8},
 		{"non-UTF-8 before the opening line", "\xff---\nid: a\n---\n", ErrNotUTF8},
@@ -404,11 +407,23 @@ func TestSplitFrontmatterErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Errorf("SplitFrontmatter error = %v, want %v", err, tt.want)
 			}
+			if strings.HasPrefix(tt.name, "too large") {
+				return // a draft's limit; message files have MaxMessageFrontmatter (the "message" cases)
+			}
 			if _, err := Parse([]byte(tt.in)); !errors.Is(err, tt.want) {
 				t.Errorf("Parse error = %v, want %v", err, tt.want)
 			}
 		})
 	}
+	t.Run("a message file may exceed a draft's limit", func(t *testing.T) {
+		in := "---\n" + big(MaxMessageFrontmatter) + "---\nbody"
+		if _, _, _, err := SplitFrontmatter([]byte(in)); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("SplitFrontmatter error = %v, want ErrTooLarge", err)
+		}
+		if _, err := Parse([]byte(in)); errors.Is(err, ErrTooLarge) {
+			t.Errorf("Parse error = %v: a message file within MaxMessageFrontmatter must be read", err)
+		}
+	})
 	t.Run("exactly 64 KiB is accepted", func(t *testing.T) {
 		front := big(MaxFrontmatter)
 		if len(front) != MaxFrontmatter {
@@ -452,4 +467,39 @@ func TestMetadataMergeKeyRoundTrip(t *testing.T) {
 		t.Fatalf("Parse: %v\n%s", err, data)
 	}
 	assertMessagesEqual(t, got, m)
+}
+
+// A draft at the frontmatter limit, once stamped and carrying a full history of long failures, still
+// reads back: neither the history nor error_message can push it out of what Parse accepts.
+func TestLargeMessageWithFullHistoryReadsBack(t *testing.T) {
+	m := withWatcherFields(sampleMessage("out_slack_000000000001"))
+	m.Metadata = map[string]any{"blob": strings.Repeat("m", MaxFrontmatter-200)}
+	long := strings.Repeat("é", 4000) // 8000 bytes: cut at a rune boundary
+	m.Attempts = nil
+	for i := range 3000 {
+		m.AddAttempt(Attempt{At: At(t0.Add(time.Duration(i) * time.Minute)), Outcome: "rate_limited", Error: long})
+	}
+	m.SetError(long)
+	if len(m.Attempts) != KeptAttempts || !m.Attempts[0].At.Equal(t0) ||
+		!m.Attempts[KeptAttempts-1].At.Equal(t0.Add(2999*time.Minute)) || !m.Attempts[1].At.Equal(t0.Add(2981*time.Minute)) {
+		t.Fatalf("kept %d attempts: first %v, second %v, last %v", len(m.Attempts), m.Attempts[0].At,
+			m.Attempts[1].At, m.Attempts[len(m.Attempts)-1].At)
+	}
+	for _, a := range m.Attempts {
+		if len(a.Error) > MaxAttemptError || !utf8.ValidString(a.Error) || !strings.HasSuffix(a.Error, "…") {
+			t.Fatalf("attempt error not cut: %d bytes, valid UTF-8 %v", len(a.Error), utf8.ValidString(a.Error))
+		}
+	}
+	if len(m.LastError()) > MaxErrorMessage || !utf8.ValidString(m.LastError()) {
+		t.Fatalf("error_message not cut: %d bytes", len(m.LastError()))
+	}
+	data, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(data)
+	if err != nil {
+		t.Fatalf("Parse of a full-size message: %v", err)
+	}
+	assertMessagesEqual(t, back, m)
 }

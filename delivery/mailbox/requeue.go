@@ -31,7 +31,7 @@ func (mb *Mailbox) Requeue(e Entry, now time.Time) (string, error) {
 		_ = os.Remove(side)
 		return to, nil
 	}
-	m.Attempts = append(m.Attempts, Attempt{At: At(now), Outcome: "requeued", Error: m.LastError()})
+	m.AddAttempt(Attempt{At: At(now), Outcome: "requeued", Error: m.LastError()})
 	m.Status, m.RetryCount, m.NextRetryAt, m.FailedAt, m.DueSince = StatusPending, 0, nil, nil, Ptr(now)
 	m.SetError("")
 	data, err := Marshal(m)
