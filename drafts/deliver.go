@@ -64,10 +64,16 @@ func (d *Deliverer) Deliver(ctx context.Context, inputs []Input, o Options) (*Re
 	ins := append([]Input(nil), inputs...)
 	sort.SliceStable(ins, func(i, j int) bool { return ins[i].Path < ins[j].Path })
 	var valid []*Draft
+	seen := map[[2]string]bool{} // a draft version named twice in one run (d.md ./d.md) is delivered once
 	for _, in := range ins {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
+		k := [2]string{in.Path, in.blob()}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
 		dr, errs := d.Validator.ParseAs(in, o.Provider)
 		if len(errs) > 0 {
 			res.Invalid = append(res.Invalid, errs...)

@@ -66,6 +66,19 @@ func TestDeliverTwiceEnqueuesOnce(t *testing.T) {
 	}
 }
 
+// TestSameDraftTwiceInOneRun: a draft named twice in one run (`deliver d.md ./d.md`) is one draft
+// version: delivered once, with or without --force.
+func TestSameDraftTwiceInOneRun(t *testing.T) {
+	for _, o := range []Options{{}, {Force: true}} {
+		mb := newMailbox(t)
+		in := input("reply.md", hello)
+		res := deliver(t, newDeliverer(t, mb), o, in, in)
+		if n := len(outbound(t, mb)); len(res.Delivered) != 1 || n != 1 {
+			t.Errorf("force=%v: reported %+v, %d messages enqueued; want 1 and 1", o.Force, res.Delivered, n)
+		}
+	}
+}
+
 func archiveAll(t *testing.T, mb *mailbox.Mailbox) {
 	t.Helper()
 	ents, err := mb.List(mailbox.Outbound)
