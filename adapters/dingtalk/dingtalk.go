@@ -51,10 +51,12 @@ func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 }
 
 func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
-	hook, secret, err := s.target(m)
+	ch, err := adapters.Route(Name, "webhook", m.To, s.cfg.Channels,
+		Channel{Webhook: s.cfg.Webhook, Secret: s.cfg.Secret}, s.cfg.Webhook != "")
 	if err != nil {
 		return err
 	}
+	hook, secret := ch.Webhook, ch.Secret
 	body, err := render(m)
 	if err != nil {
 		return adapters.Permanent("%s: %v", Name, err)
@@ -72,22 +74,6 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
 	return red.Error(s.classify(resp))
-}
-
-func (s *Sender) target(m *mailbox.Message) (hook, secret string, err error) {
-	alias, err := adapters.PickAlias(m.To, s.cfg.Channels)
-	if err != nil {
-		return "", "", adapters.Permanent("%s: %v", Name, err)
-	}
-	if alias != "" {
-		ch := s.cfg.Channels[alias]
-		return ch.Webhook, ch.Secret, nil
-	}
-	if s.cfg.Webhook == "" {
-		return "", "", adapters.Permanent("%s: to %q is not a configured channel and no default webhook is set",
-			Name, strings.Join(m.To, ", "))
-	}
-	return s.cfg.Webhook, s.cfg.Secret, nil
 }
 
 // sign is base64(HMAC-SHA256(key=secret, msg="{timestamp}\n{secret}")) for a millisecond timestamp.

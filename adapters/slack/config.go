@@ -100,13 +100,9 @@ func (cfg Config) validate() (time.Duration, error) {
 			return 0, fmt.Errorf("%s: channels.%s: webhook or channel is required", Name, name)
 		}
 	}
-	wait := cfg.ThrottleWait
-	if wait == "" {
-		wait = DefaultThrottleWait
-	}
-	d, err := time.ParseDuration(wait)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s: throttle_wait: %q is not a positive duration", Name, cfg.ThrottleWait)
+	d, err := adapters.ThrottleWait(cfg.ThrottleWait, DefaultThrottleWait)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", Name, err)
 	}
 	return d, nil
 }

@@ -55,17 +55,11 @@ func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 }
 
 func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
-	alias, err := adapters.PickAlias(m.To, s.cfg.Channels)
+	ch, err := adapters.Route(Name, "webhook", m.To, s.cfg.Channels, Channel{Webhook: s.cfg.Webhook}, s.cfg.Webhook != "")
 	if err != nil {
-		return adapters.Permanent("%s: %v", Name, err)
+		return err
 	}
-	hook := s.cfg.Webhook
-	if alias != "" {
-		hook = s.cfg.Channels[alias].Webhook
-	}
-	if hook == "" {
-		return adapters.Permanent("%s: to names no configured channel and no default webhook is set", Name)
-	}
+	hook := ch.Webhook
 	body, err := payload(m)
 	if err != nil {
 		return adapters.Permanent("%s: %v", Name, err)

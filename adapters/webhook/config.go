@@ -95,10 +95,8 @@ func (cfg Config) validate() error {
 			return fmt.Errorf("%s: channels.%s.secret: %w", Name, name, err)
 		}
 	}
-	if cfg.ThrottleWait != "" {
-		if _, err := parseWait(cfg.ThrottleWait); err != nil {
-			return fmt.Errorf("%s: throttle_wait: %w", Name, err)
-		}
+	if _, err := adapters.ThrottleWait(cfg.ThrottleWait, DefaultThrottleWait); err != nil {
+		return fmt.Errorf("%s: %w", Name, err)
 	}
 	return nil
 }

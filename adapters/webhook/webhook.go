@@ -36,20 +36,9 @@ func New(cfg Config, opts adapters.Options) (*Sender, error) {
 	opts = opts.WithDefaults()
 	client := *opts.Client // do not follow redirects: a 3xx is a failure (Standard Webhooks)
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	throttle, _ := parseWait(cfg.ThrottleWait)
+	throttle, _ := adapters.ThrottleWait(cfg.ThrottleWait, DefaultThrottleWait) // validated above
 	return &Sender{cfg: cfg, client: &client, now: opts.Now, throttle: throttle,
 		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
-}
-
-func parseWait(s string) (time.Duration, error) {
-	if s == "" {
-		s = DefaultThrottleWait
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%q is not a positive duration", s)
-	}
-	return d, nil
 }
 
 // Send posts m to the endpoint its `to` selects (a channel alias, else url). The receiver's answer
@@ -59,10 +48,11 @@ func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 }
 
 func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
-	target, secret, err := s.target(m)
+	ch, err := adapters.Route(Name, "url", m.To, s.cfg.Channels, Channel{URL: s.cfg.URL, Secret: s.cfg.Secret}, s.cfg.URL != "")
 	if err != nil {
 		return err
 	}
+	target, secret := ch.URL, ch.Secret
 	key, err := decodeSecret(secret)
 	if err != nil {
 		return adapters.Permanent("%s: secret: %v", Name, err)
@@ -98,21 +88,6 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 		return fmt.Errorf("%s: %w%s", Name, err, snippet(red, resp.Body))
 	}
 	return nil
-}
-
-func (s *Sender) target(m *mailbox.Message) (string, string, error) {
-	alias, err := adapters.PickAlias(m.To, s.cfg.Channels)
-	if err != nil {
-		return "", "", adapters.Permanent("%s: %v", Name, err)
-	}
-	if alias != "" {
-		return s.cfg.Channels[alias].URL, s.cfg.Channels[alias].Secret, nil
-	}
-	if s.cfg.URL == "" {
-		return "", "", adapters.Permanent("%s: to %q is not a configured channel and no url is set",
-			Name, strings.Join(m.To, ", "))
-	}
-	return s.cfg.URL, s.cfg.Secret, nil
 }
 
 // snippet quotes the start of a receiver's error answer to help the operator, redacted before

@@ -43,10 +43,11 @@ func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 }
 
 func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
-	hook, err := s.target(m)
+	ch, err := adapters.Route(Name, "webhook", m.To, s.cfg.Channels, Channel{Webhook: s.cfg.Webhook}, s.cfg.Webhook != "")
 	if err != nil {
 		return err
 	}
+	hook := ch.Webhook
 	p, err := render(m)
 	if err != nil {
 		return adapters.Permanent("%s: %v", Name, err)
@@ -60,21 +61,6 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
 	return s.classify(resp)
-}
-
-func (s *Sender) target(m *mailbox.Message) (string, error) {
-	alias, err := adapters.PickAlias(m.To, s.cfg.Channels)
-	if err != nil {
-		return "", adapters.Permanent("%s: %v", Name, err)
-	}
-	if alias != "" {
-		return s.cfg.Channels[alias].Webhook, nil
-	}
-	if s.cfg.Webhook == "" {
-		return "", adapters.Permanent("%s: to %q is not a configured channel and no default webhook is set",
-			Name, strings.Join(m.To, ", "))
-	}
-	return s.cfg.Webhook, nil
 }
 
 // answer is WeCom's reply; errcode is read as a number or a decimal string.
