@@ -197,9 +197,8 @@ func (mb *Mailbox) RecoverStale() (int, error) {
 	return n, nil
 }
 
-// returnClaims empties a claim directory: a file whose name already exists in a state directory was
-// settled before a crash and is dropped; any other goes back to outbound. It returns how many went
-// back.
+// returnClaims empties a claim directory: a file that moved on (see movedOn) is an old copy and is
+// dropped; any other goes back to outbound. It returns how many went back.
 func (mb *Mailbox) returnClaims(dir string) (int, error) {
 	provs, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -217,7 +216,7 @@ func (mb *Mailbox) returnClaims(dir string) (int, error) {
 		}
 		for _, f := range files {
 			claimed := filepath.Join(pdir, f.Name())
-			if mb.settled(p.Name(), f.Name()) {
+			if mb.movedOn(dir, p.Name(), f.Name()) {
 				if err := os.Remove(claimed); err != nil {
 					return n, err
 				}
@@ -235,6 +234,33 @@ func (mb *Mailbox) returnClaims(dir string) (int, error) {
 		_ = os.Remove(pdir)
 	}
 	return n, os.Remove(dir)
+}
+
+// movedOn reports whether the message claimed in dir as provider/name exists elsewhere: in a state
+// directory (its owner settled it and died before removing the claim), or in another watcher's claim
+// (a copy settled back into outbound before the crash that a live watcher has since claimed; returning
+// the old copy would send the message twice). The states are looked at again after the claims, as a
+// live watcher may settle its copy in between (it writes the state file before dropping its claim).
+func (mb *Mailbox) movedOn(dir, provider, name string) bool {
+	return mb.settled(provider, name) || mb.claimedOutside(dir, provider, name) || mb.settled(provider, name)
+}
+
+// claimedOutside reports whether a claim directory other than dir holds provider/name.
+func (mb *Mailbox) claimedOutside(dir, provider, name string) bool {
+	owners, err := os.ReadDir(mb.claimsRoot())
+	if err != nil {
+		return false
+	}
+	for _, o := range owners {
+		other := filepath.Join(mb.claimsRoot(), o.Name())
+		if !o.IsDir() || other == dir {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(other, provider, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (mb *Mailbox) settled(provider, name string) bool {
