@@ -154,3 +154,40 @@ func TestRequeueRefusesOtherStates(t *testing.T) {
 		t.Errorf("List = %+v", es)
 	}
 }
+
+// A requeue interrupted between writing the outbound copy and removing the dead letter leaves both;
+// the message may then be sent and archived. Requeueing the leftover dead letter must not queue the
+// message again: it only removes the stale copy.
+func TestRequeueStaleDeadLetterCopy(t *testing.T) {
+	for _, where := range []State{Archive, Outbound} {
+		t.Run(string(where), func(t *testing.T) {
+			mb := newMailbox(t)
+			c, claimed, m := claimOne(t, mb, "out_slack_000000000001")
+			dlPath, err := c.DeadLetter(claimed, m, t0.Add(time.Minute), "HTTP 500")
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(dlPath)
+			dir, _ := mb.EnsureDir(where, "slack")
+			other := filepath.Join(dir, filepath.Base(dlPath))
+			if err := os.WriteFile(other, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			es, _ := mb.List(DeadLetter)
+			if len(es) != 1 {
+				t.Fatalf("List(DeadLetter) = %v", es)
+			}
+			_, err = mb.Requeue(es[0], t0.Add(time.Hour))
+			if (err != nil) != (where == Archive) {
+				t.Errorf("Requeue error = %v (want one only when the message was already sent)", err)
+			}
+			assertGone(t, dlPath)
+			if got, _ := os.ReadFile(other); !bytes.Equal(got, data) {
+				t.Errorf("the copy in %s changed", where)
+			}
+			if all, _ := mb.List(); len(all) != 1 || all[0].State != where {
+				t.Errorf("List = %+v, want only the copy in %s", all, where)
+			}
+		})
+	}
+}
