@@ -4,8 +4,9 @@
 // Hooks go where git runs them (`git rev-parse --git-path hooks`: core.hooksPath, linked worktrees and
 // submodules included). Each hook is a short POSIX sh script from templates/hooks that finds the courier
 // binary and calls `courier hooks run <name>`; the logic lives in [Run]. A project's own ("foreign") hook is
-// never overwritten: it is renamed to `<name>.courier-chained`, runs first on every commit, and is renamed
-// back by [Uninstall].
+// never overwritten: it is renamed to `<name>.courier-chained`, runs first on every commit (a sh, bash or
+// dash script with $0 still the hook's own path, as dispatchers like husky's need), and is renamed back by
+// [Uninstall].
 //
 // What a hook does with the files (validate, deliver) is injected by the caller through [Actions]; this
 // package only knows git. It reads the index and objects with go-git and never walks the whole tree: only

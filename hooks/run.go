@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -32,7 +34,8 @@ type Actions struct {
 // hook's exit code.
 //
 // A preserved foreign hook (`<name>.courier-chained` in r.HooksDir, if executable, as git requires) runs
-// first with the same args and stdin (post-rewrite's stdin is buffered so both get it). For pre-commit its
+// first with the same args and stdin (post-rewrite's stdin is buffered so both get it) and, when it is a
+// sh, bash or dash script, with $0 the hook's own path (see [shellOf]). For pre-commit its
 // non-zero exit is returned at once (the commit is blocked, courier does not validate); for the others its
 // failure is reported and courier carries on. Then, unless getenv("COURIER_SKIP") is "1":
 //
@@ -159,10 +162,18 @@ func runChained(ctx context.Context, r *Repo, name string, args []string, stdin 
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 		return cmd.Run()
 	}
-	err = run(path, args...)
-	if errors.Is(err, syscall.ENOEXEC) {
-		// A script without a #! line: like git, run it with the shell.
-		err = run("/bin/sh", append([]string{path}, args...)...)
+	// A shell script is sourced by its shell under `-c` with $0 set to the hook's own path, so that it
+	// runs as if it were still there: dispatchers that find their work from $0 (husky's `.husky/_/h`
+	// runs `.husky/$(basename "$0")`) would otherwise look for `<name>.courier-chained` and do nothing.
+	// The hook script's fallback (templates/hooks/hook.sh) does the same.
+	hookPath := filepath.Join(r.HooksDir, name)
+	asIfAt := func(shell ...string) error {
+		return run(shell[0], append(append(shell[1:], "-c", sourceChained, hookPath), args...)...)
+	}
+	if shell := shellOf(path); shell != nil {
+		err = asIfAt(shell...)
+	} else if err = run(path, args...); errors.Is(err, syscall.ENOEXEC) {
+		err = asIfAt("/bin/sh") // no #! line: like git, run it with the shell
 	}
 	var exit *exec.ExitError
 	switch {
@@ -177,4 +188,39 @@ func runChained(ctx context.Context, r *Repo, name string, args []string, stdin 
 		fmt.Fprintf(stderr, "courier: run %s: %v\n", path, err)
 		return 1, true
 	}
+}
+
+// sourceChained is the `sh -c` command that runs a chained hook with $0 the hook's own path.
+const sourceChained = `. "$0` + chainedSuffix + `"`
+
+// shellOf returns the #! line of the script at path, split into words, when it names sh, bash or dash
+// (directly or through env) with nothing but options after it; nil otherwise (another interpreter, no #!
+// line, a line ending in CR: those run as git would run them).
+func shellOf(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
+	rest, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "#!")
+	words := strings.Fields(rest)
+	if !ok || strings.Contains(rest, "\r") || len(words) == 0 {
+		return nil
+	}
+	i := 0 // words[i] names the shell
+	if filepath.Base(words[0]) == "env" && len(words) > 1 {
+		i = 1
+	}
+	switch filepath.Base(words[i]) {
+	case "sh", "bash", "dash":
+	default:
+		return nil
+	}
+	for _, w := range words[i+1:] {
+		if !strings.HasPrefix(w, "-") {
+			return nil // an argument, not an option (`#!/bin/sh script`): let the kernel run it as is
+		}
+	}
+	return words
 }

@@ -14,7 +14,12 @@ elif command -v courier >/dev/null 2>&1; then
 else
 	echo "courier: binary not found (was ${courier:-not recorded}); reinstall courier or run 'courier hooks uninstall'; not blocking this commit" >&2
 fi
-if [ -x "$dir/$hook.courier-chained" ]; then
-	exec "$dir/$hook.courier-chained" "$@"
-fi
-exit 0
+chained=$dir/$hook.courier-chained
+[ -x "$chained" ] || exit 0
+# A sh/bash/dash script runs with $0 still this hook's path (husky finds its work from $0's name).
+IFS= read -r line < "$chained" || :
+case $line in
+'#!'*[/\ ]sh | '#!'*[/\ ]sh\ -* | '#!'*[/\ ]bash | '#!'*[/\ ]bash\ -* | '#!'*[/\ ]dash | '#!'*[/\ ]dash\ -*)
+	exec ${line#??} -c '. "$0.courier-chained"' "$dir/$hook" "$@" ;;
+esac
+exec "$chained" "$@"
