@@ -13,6 +13,8 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
+var errNotRegular = errors.New("not a regular file")
+
 // scanAll lists outbound/: every provider directory is watched and, when it changed since its last
 // complete listing (or force), listed. Known files are re-read only when their size or mtime changed.
 func (en *engine) scanAll(force bool) {
@@ -57,7 +59,7 @@ func (en *engine) scanDir(provider string, force bool, now time.Time) {
 	}
 	present := make(map[string]bool, len(files))
 	for _, f := range files {
-		if !f.Type().IsRegular() || !mailbox.IsMessageName(f.Name()) {
+		if !(f.Type().IsRegular() || f.Type()&fs.ModeSymlink != 0) || !mailbox.IsMessageName(f.Name()) {
 			continue
 		}
 		info, err := f.Info()
@@ -103,7 +105,7 @@ func (en *engine) onEvent(ev fsnotify.Event) {
 	case len(parts) == 2 && mailbox.IsMessageName(parts[1]):
 		provider, name := parts[0], parts[1]
 		info, err := os.Lstat(ev.Name)
-		if err != nil || !info.Mode().IsRegular() {
+		if err != nil || !(info.Mode().IsRegular() || info.Mode()&fs.ModeSymlink != 0) {
 			if e := en.ix.entries[entryKey(provider, name)]; e != nil && !e.inflight {
 				en.ix.remove(e)
 			}
@@ -114,7 +116,8 @@ func (en *engine) onEvent(ev fsnotify.Event) {
 }
 
 // see indexes one outbound file, parsing it when it is new or changed. A file that cannot be parsed
-// is due at once: the worker that claims it dead-letters it with the reason.
+// is due at once: the worker that claims it dead-letters it with the reason. A symlink is never
+// followed: it is due at once too, and dead-lettered as not a regular file.
 func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
 	k := entryKey(provider, name)
 	e := en.ix.entries[k]
@@ -123,8 +126,11 @@ func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
 	}
 	var due, created time.Time
 	to := ""
-	en.parses++
-	m, err := mailbox.Read(filepath.Join(en.outboundRoot(), provider, name))
+	m, err := (*mailbox.Message)(nil), errNotRegular
+	if info.Mode().IsRegular() {
+		en.parses++
+		m, err = mailbox.Read(filepath.Join(en.outboundRoot(), provider, name))
+	}
 	switch {
 	case err == nil:
 		due, created = m.Due(), m.CreatedAt.Time

@@ -52,6 +52,9 @@ func (en *engine) process(sendCtx context.Context, e *entry) result {
 		return res
 	}
 	now := w.cfg.Now()
+	if fi, err := os.Lstat(claimed); err == nil && !fi.Mode().IsRegular() {
+		return en.deadRaw(claimed, res, "not a regular file (a link or special file was not enqueued by courier); never read or sent")
+	}
 	if !mailbox.ValidProvider(e.provider) {
 		return en.deadRaw(claimed, res, fmt.Sprintf("provider directory %q is not a valid provider name", e.provider))
 	}
