@@ -99,3 +99,24 @@ func TestChainedShellScriptSeesTheHookAsItsName(t *testing.T) {
 		})
 	}
 }
+
+// A hook saved with Windows line endings names the interpreter "/bin/sh\r": git cannot run it, and
+// neither can courier, but courier says why instead of "no such file or directory".
+func TestChainedHookWithWindowsLineEndings(t *testing.T) {
+	r := newRepo(t)
+	h := r.open()
+	r.install(h)
+	chained := filepath.Join(h.HooksDir, "pre-commit.courier-chained")
+	writeForeign(t, chained, "#!/bin/sh\r\necho hi\r\n", 0o755)
+	code, _, stderr, _ := runHook(t, h, "pre-commit", nil, "", nil)
+	if code != 1 || !strings.Contains(stderr, chained+": its #! line ends in a carriage return (Windows line endings") {
+		t.Errorf("code %d, stderr %q; want 1 and the reason", code, stderr)
+	}
+	st, err := hooks.Status(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], chained+" has Windows line endings") {
+		t.Errorf("Status warnings = %q", st.Warnings)
+	}
+}

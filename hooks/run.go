@@ -184,6 +184,9 @@ func runChained(ctx context.Context, r *Repo, name string, args []string, stdin 
 			return code, true
 		}
 		return 1, true // killed by a signal
+	case crlfShebang(path):
+		fmt.Fprintf(stderr, "courier: cannot run %s: its #! line ends in a carriage return (Windows line endings; git could not run it either): convert it, e.g. with dos2unix\n", path)
+		return 1, true
 	default:
 		fmt.Fprintf(stderr, "courier: run %s: %v\n", path, err)
 		return 1, true
@@ -193,17 +196,29 @@ func runChained(ctx context.Context, r *Repo, name string, args []string, stdin 
 // sourceChained is the `sh -c` command that runs a chained hook with $0 the hook's own path.
 const sourceChained = `. "$0` + chainedSuffix + `"`
 
+// firstLine returns the first line of the file at path (at most 256 bytes, without the line feed).
+func firstLine(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
+	return strings.TrimSuffix(line, "\n")
+}
+
+// crlfShebang reports whether the script at path has a #! line with Windows line endings, which names
+// an interpreter ("/bin/sh\r") that does not exist.
+func crlfShebang(path string) bool {
+	line := firstLine(path)
+	return strings.HasPrefix(line, "#!") && strings.HasSuffix(line, "\r")
+}
+
 // shellOf returns the #! line of the script at path, split into words, when it names sh, bash or dash
 // (directly or through env) with nothing but options after it; nil otherwise (another interpreter, no #!
 // line, a line ending in CR: those run as git would run them).
 func shellOf(path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	line, _ := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
-	rest, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "#!")
+	rest, ok := strings.CutPrefix(firstLine(path), "#!")
 	words := strings.Fields(rest)
 	if !ok || strings.Contains(rest, "\r") || len(words) == 0 {
 		return nil

@@ -25,7 +25,8 @@ type StatusReport struct {
 
 // Status reports which of courier's hooks git will actually run from r.HooksDir, whether each is
 // courier's, which foreign hook is chained, and warnings: core.hooksPath pointing away from courier's
-// hooks (e.g. husky set it after install), a hook or preserved hook that is not executable, a recorded
+// hooks (e.g. husky set it after install), a hook or preserved hook that is not executable, a preserved
+// hook with Windows line endings (its interpreter "/bin/sh\r" does not exist), a recorded
 // binary that no longer exists, a hook set that is only partly courier's, earlier preserved hooks left
 // behind under numbered names.
 func Status(r *Repo) (*StatusReport, error) {
@@ -62,6 +63,8 @@ func Status(r *Repo) (*StatusReport, error) {
 			hs.Chained = chained
 			if !executable(chained) {
 				rep.warn("%s is not executable, so it does not run (as git would not have run it)", chained)
+			} else if crlfShebang(chained) {
+				rep.warn("%s has Windows line endings (its #! line ends in a carriage return), so it cannot run (git could not run it either; a failing pre-commit blocks the commit); convert it, e.g. with dos2unix", chained)
 			}
 			if k == foreign {
 				rep.warn("%s replaced courier's hook; %s is kept but no longer runs (`courier hooks install --force` chains the new one)", path, chained)
