@@ -171,7 +171,7 @@ func TestOptionsWithDefaults(t *testing.T) {
 	}
 	// A caller's client without a Timeout would let a hung server block a send forever when
 	// the context has no deadline: it gets DefaultTimeout, on a copy.
-	rt := &countingTransport{base: http.DefaultTransport}
+	rt := &http.Transport{}
 	unbounded := &http.Client{Transport: rt}
 	o = Options{Client: unbounded}.WithDefaults()
 	if o.Client.Timeout != DefaultTimeout || o.Client.Transport != rt || unbounded.Timeout != 0 {

@@ -19,9 +19,12 @@ import (
 // Redacted replaces every secret the Redactor knows.
 const Redacted = "[REDACTED]"
 
-// minSecretLen is the shortest value the Redactor replaces: shorter values would mangle ordinary
+// MinSecretLen is the shortest value the Redactor replaces: shorter values would mangle ordinary
 // text and are not credentials worth the name.
-const minSecretLen = 4
+const MinSecretLen = 4
+
+// IsCredentialParam reports whether a URL query parameter's value is a credential.
+func IsCredentialParam(name string) bool { return credentialParams[strings.ToLower(name)] }
 
 // credentialParams are the query parameters whose values are credentials.
 var credentialParams = map[string]bool{
@@ -60,7 +63,7 @@ func (r *Redactor) Add(secrets ...string) {
 	for _, s := range secrets {
 		for _, v := range expandSecret(s) {
 			for _, form := range encodedForms(v) {
-				if len(form) >= minSecretLen {
+				if len(form) >= MinSecretLen {
 					r.secrets[form] = true
 				}
 			}

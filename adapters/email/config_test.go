@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/adapters/adapterstest"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
@@ -22,21 +23,21 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // data is transient, a 5yz permanent, a server that never greets is abandoned on cancel and on
 // timeout, and a 535 that quotes the password never leaks it. SMTP has no rate-limit reply.
 func TestContract(t *testing.T) {
-	adapters.RunContract(t, adapters.ContractHarness{
-		Start: func(t *testing.T, env adapters.Env) adapters.Setup {
+	adapterstest.RunContract(t, adapterstest.ContractHarness{
+		Start: func(t *testing.T, env adapterstest.Env) adapterstest.Setup {
 			o := fakeOpts{user: "courier", pass: password}
 			switch env.Behaviour {
-			case adapters.BehaveTransient:
+			case adapterstest.BehaveTransient:
 				o.data = smtpErr(451, "Temporary local problem")
-			case adapters.BehavePermanent:
+			case adapterstest.BehavePermanent:
 				o.data = smtpErr(554, "Transaction failed")
-			case adapters.BehaveEcho:
+			case adapterstest.BehaveEcho:
 				o.echoAuth = true
 			}
 			f := startFake(t, o)
 			cfg := Config{SMTP: "smtp://courier:" + password + "@127.0.0.1:" + f.port(), From: "bot@example.com"}
 			s := newTestSender(t, cfg, f)
-			if env.Behaviour == adapters.BehaveHang {
+			if env.Behaviour == adapterstest.BehaveHang {
 				addr := hangListener(t)
 				s.dial = func(ctx context.Context, network, _ string) (net.Conn, error) {
 					var d net.Dialer
@@ -44,7 +45,7 @@ func TestContract(t *testing.T) {
 				}
 			}
 			s.timeout = env.Timeout
-			return adapters.Setup{Sender: s, Secrets: Secrets(cfg)}
+			return adapterstest.Setup{Sender: s, Secrets: Secrets(cfg)}
 		},
 		Message:     testMessage,
 		NoRateLimit: true,

@@ -12,29 +12,30 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/adapters/adapterstest"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
 // contractAnswer answers like Slack for each behaviour the shared suite asks for.
-func contractAnswer(w http.ResponseWriter, api string, b adapters.Behaviour) {
+func contractAnswer(w http.ResponseWriter, api string, b adapterstest.Behaviour) {
 	switch b {
-	case adapters.BehaveSucceed:
+	case adapterstest.BehaveSucceed:
 		if api == "webhook" {
 			text(w, 200, "ok")
 		} else {
 			apiJSON(w, map[string]any{"ok": true, "channel": "C0123ABCD", "ts": postedTS})
 		}
-	case adapters.BehaveTransient:
-		w.Header().Set("Retry-After", adapters.ContractRetryAfterHeader)
+	case adapterstest.BehaveTransient:
+		w.Header().Set("Retry-After", adapterstest.ContractRetryAfterHeader)
 		text(w, 503, "service_unavailable")
-	case adapters.BehavePermanent:
+	case adapterstest.BehavePermanent:
 		if api == "webhook" {
 			text(w, 403, "invalid_token")
 		} else {
 			apiJSON(w, map[string]any{"ok": false, "error": "channel_is_archived"})
 		}
-	case adapters.BehaveRateLimit:
-		w.Header().Set("Retry-After", adapters.ContractRetryAfterHeader)
+	case adapterstest.BehaveRateLimit:
+		w.Header().Set("Retry-After", adapterstest.ContractRetryAfterHeader)
 		text(w, 429, "rate_limited")
 	}
 }
@@ -42,9 +43,9 @@ func contractAnswer(w http.ResponseWriter, api string, b adapters.Behaviour) {
 func TestContract(t *testing.T) {
 	for _, mode := range []string{"webhook", "chat.postMessage"} {
 		t.Run(mode, func(t *testing.T) {
-			adapters.RunContract(t, adapters.ContractHarness{
-				Start: adapters.HTTPFake{
-					New: func(t *testing.T, base string, c *http.Client) (adapters.Sender, []string) {
+			adapterstest.RunContract(t, adapterstest.ContractHarness{
+				Start: adapterstest.HTTPFake{
+					New: func(t *testing.T, base string, c *http.Client) (adapterstest.Sender, []string) {
 						cfg := Config{Webhook: base + hookPath + hookTok}
 						if mode != "webhook" {
 							cfg = Config{Token: botTok, Channel: "C0123ABCD", APIBase: base + "/api"}
@@ -55,7 +56,7 @@ func TestContract(t *testing.T) {
 						}
 						return s, append(Secrets(cfg), hookTok)
 					},
-					Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+					Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapterstest.Behaviour) {
 						f := &fakeSlack{t: t, hooks: map[string]bool{hookTok: true},
 							reply: func(w http.ResponseWriter, api string) { contractAnswer(w, api, b) }}
 						f.ServeHTTP(w, r)

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/adapters/adapterstest"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
@@ -66,9 +67,9 @@ func (f *fakeFlow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestContract(t *testing.T) {
-	adapters.RunContract(t, adapters.ContractHarness{
-		Start: adapters.HTTPFake{
-			New: func(t *testing.T, base string, c *http.Client) (adapters.Sender, []string) {
+	adapterstest.RunContract(t, adapterstest.ContractHarness{
+		Start: adapterstest.HTTPFake{
+			New: func(t *testing.T, base string, c *http.Client) (adapterstest.Sender, []string) {
 				cfg := Config{Webhook: hookURL(base, sig)}
 				s, err := New(cfg, adapters.Options{Client: c})
 				if err != nil {
@@ -76,18 +77,18 @@ func TestContract(t *testing.T) {
 				}
 				return s, append(Secrets(cfg), sig)
 			},
-			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapterstest.Behaviour) {
 				(&fakeFlow{reply: func(w http.ResponseWriter) {
 					switch b {
-					case adapters.BehaveSucceed:
+					case adapterstest.BehaveSucceed:
 						w.WriteHeader(http.StatusAccepted)
-					case adapters.BehaveTransient:
-						w.Header().Set("Retry-After", adapters.ContractRetryAfterHeader)
+					case adapterstest.BehaveTransient:
+						w.Header().Set("Retry-After", adapterstest.ContractRetryAfterHeader)
 						jsonErr(w, 503, "ServiceUnavailable", "try later")
-					case adapters.BehavePermanent:
+					case adapterstest.BehavePermanent:
 						jsonErr(w, 400, "InvalidRequestContent", "The request content was invalid.")
-					case adapters.BehaveRateLimit:
-						w.Header().Set("Retry-After", adapters.ContractRetryAfterHeader)
+					case adapterstest.BehaveRateLimit:
+						w.Header().Set("Retry-After", adapterstest.ContractRetryAfterHeader)
 						jsonErr(w, 429, "TooManyRequests", "Rate limit is exceeded.")
 					}
 				}}).ServeHTTP(w, r)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/adapters/adapterstest"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
@@ -244,9 +245,9 @@ func TestChannelAlias(t *testing.T) {
 }
 
 func TestContract(t *testing.T) {
-	adapters.RunContract(t, adapters.ContractHarness{
-		Start: adapters.HTTPFake{
-			New: func(t *testing.T, base string, c *http.Client) (adapters.Sender, []string) {
+	adapterstest.RunContract(t, adapterstest.ContractHarness{
+		Start: adapterstest.HTTPFake{
+			New: func(t *testing.T, base string, c *http.Client) (adapterstest.Sender, []string) {
 				cfg := Config{URL: base + "/hook?token=wh-url-token-123", Secret: secret}
 				s, err := New(cfg, adapters.Options{Client: c})
 				if err != nil {
@@ -254,16 +255,16 @@ func TestContract(t *testing.T) {
 				}
 				return s, append(Secrets(cfg), "wh-url-token-123", strings.TrimPrefix(secret, "whsec_"))
 			},
-			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapterstest.Behaviour) {
 				key, _ := decodeSecret(secret)
 				rc := &receiver{t: t, key: key}
 				switch b {
-				case adapters.BehaveTransient:
-					rc.status, rc.header = 503, http.Header{"Retry-After": {adapters.ContractRetryAfterHeader}}
-				case adapters.BehavePermanent:
+				case adapterstest.BehaveTransient:
+					rc.status, rc.header = 503, http.Header{"Retry-After": {adapterstest.ContractRetryAfterHeader}}
+				case adapterstest.BehavePermanent:
 					rc.status, rc.body = 400, "invalid payload"
-				case adapters.BehaveRateLimit:
-					rc.status, rc.header = 429, http.Header{"Retry-After": {adapters.ContractRetryAfterHeader}}
+				case adapterstest.BehaveRateLimit:
+					rc.status, rc.header = 429, http.Header{"Retry-After": {adapterstest.ContractRetryAfterHeader}}
 				}
 				rc.ServeHTTP(w, r)
 			},

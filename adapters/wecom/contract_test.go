@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/adapters/adapterstest"
 )
 
 func TestContract(t *testing.T) {
-	adapters.RunContract(t, adapters.ContractHarness{
-		Start: adapters.HTTPFake{
-			New: func(t *testing.T, base string, c *http.Client) (adapters.Sender, []string) {
+	adapterstest.RunContract(t, adapterstest.ContractHarness{
+		Start: adapterstest.HTTPFake{
+			New: func(t *testing.T, base string, c *http.Client) (adapterstest.Sender, []string) {
 				cfg := Config{Webhook: base + "/cgi-bin/webhook/send?key=" + key}
 				s, err := New(cfg, adapters.Options{Client: c})
 				if err != nil {
@@ -18,14 +19,14 @@ func TestContract(t *testing.T) {
 				}
 				return s, append(Secrets(cfg), key)
 			},
-			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapterstest.Behaviour) {
 				f := &fakeRobot{t: t, key: key}
 				switch b {
-				case adapters.BehaveTransient:
+				case adapterstest.BehaveTransient:
 					f.script(200, wecomAnswer(-1, "system busy"))
-				case adapters.BehavePermanent:
+				case adapterstest.BehavePermanent:
 					f.script(200, wecomAnswer(93004, "robot disabled"))
-				case adapters.BehaveRateLimit:
+				case adapterstest.BehaveRateLimit:
 					f.script(200, wecomAnswer(45009, "api freq out of limit"))
 				}
 				f.ServeHTTP(w, r)

@@ -1,4 +1,6 @@
-package adapters
+// Package adapterstest is the contract test suite every provider adapter runs (like net/http/httptest,
+// it lives beside the package it serves so that the production binary never links "testing").
+package adapterstest
 
 import (
 	"context"
@@ -14,15 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
 // The shared contract suite. Every adapter's tests run it:
 //
 //	func TestContract(t *testing.T) {
-//		adapters.RunContract(t, adapters.ContractHarness{
-//			Start: adapters.HTTPFake{
-//				New: func(t *testing.T, url string, c *http.Client) (adapters.Sender, []string) {
+//		adapterstest.RunContract(t, adapterstest.ContractHarness{
+//			Start: adapterstest.HTTPFake{
+//				New: func(t *testing.T, url string, c *http.Client) (adapterstest.Sender, []string) {
 //					cfg := Config{Webhook: url + "/robot/send?access_token=tok-123", Secret: "SECabc"}
 //					s, err := New(cfg, adapters.Options{Client: c})
 //					if err != nil {
@@ -30,10 +33,10 @@ import (
 //					}
 //					return s, Secrets(cfg)
 //				},
-//				Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapters.Behaviour) {
+//				Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapterstest.Behaviour) {
 //					// verify the request as the provider would, then answer the provider's way:
 //					// Succeed, FailTransient, FailPermanent, RateLimit (set "Retry-After" to
-//					// adapters.ContractRetryAfterHeader where the provider sends one).
+//					// adapterstest.ContractRetryAfterHeader where the provider sends one).
 //				},
 //			}.Start,
 //			TransientRetryAfter: true, // provider errors carry Retry-After
@@ -124,13 +127,13 @@ func RunContract(t *testing.T, h ContractHarness) {
 		el := time.Since(start)
 		if err != nil {
 			for _, sec := range s.Secrets {
-				if len(sec) >= minSecretLen && strings.Contains(err.Error(), sec) {
+				if len(sec) >= adapters.MinSecretLen && strings.Contains(err.Error(), sec) {
 					t.Errorf("%s: error string contains a configured secret: %q", b, err.Error())
 				}
 			}
 			if s.Derived != nil {
 				for _, sec := range s.Derived() {
-					if len(sec) >= minSecretLen && strings.Contains(err.Error(), sec) {
+					if len(sec) >= adapters.MinSecretLen && strings.Contains(err.Error(), sec) {
 						t.Errorf("%s: error string contains a per-request credential %q: %q", b, sec, err.Error())
 					}
 				}
@@ -216,7 +219,7 @@ func wantClass(t *testing.T, err error, permanent, rateLimited bool) {
 	if err == nil {
 		t.Fatal("Send = nil, want an error")
 	}
-	if got := IsPermanent(err); got != permanent {
+	if got := adapters.IsPermanent(err); got != permanent {
 		t.Errorf("IsPermanent(%q) = %v, want %v", err, got, permanent)
 	}
 	var rl interface{ RateLimited() bool }
@@ -293,7 +296,7 @@ func (f HTTPFake) Start(t *testing.T, env Env) Setup {
 func requestCredentials(r *http.Request, body []byte) []string {
 	var out []string
 	for k, vs := range r.URL.Query() {
-		if credentialParams[strings.ToLower(k)] {
+		if adapters.IsCredentialParam(strings.ToLower(k)) {
 			out = append(out, vs...)
 		}
 	}

@@ -1,4 +1,4 @@
-package adapters
+package adapterstest
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
@@ -15,15 +16,15 @@ import (
 type plainSender struct {
 	url    string
 	client *http.Client
-	red    *Redactor
+	red    *adapters.Redactor
 }
 
 func (s *plainSender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
-	resp, err := PostJSON(ctx, s.client, s.url, map[string]string{"text": m.Body}, nil)
+	resp, err := adapters.PostJSON(ctx, s.client, s.url, map[string]string{"text": m.Body}, nil)
 	if err != nil {
 		return "", s.red.Error(err)
 	}
-	if err := ClassifyHTTP(resp); err != nil {
+	if err := adapters.ClassifyHTTP(resp); err != nil {
 		return "", s.red.Error(fmt.Errorf("%w: %s", err, resp.Body)) // deliberately echoes the body
 	}
 	return "", nil
@@ -34,7 +35,7 @@ func TestRunContractPlainHTTP(t *testing.T) {
 		Start: HTTPFake{
 			New: func(t *testing.T, baseURL string, c *http.Client) (Sender, []string) {
 				u := baseURL + "/hook?token=plain-token-123"
-				return &plainSender{url: u, client: c, red: NewRedactor(u)}, []string{u, "plain-token-123"}
+				return &plainSender{url: u, client: c, red: adapters.NewRedactor(u)}, []string{u, "plain-token-123"}
 			},
 			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b Behaviour) {
 				if r.URL.Query().Get("token") != "plain-token-123" {
