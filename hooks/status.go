@@ -9,7 +9,7 @@ import (
 // HookStatus is the effective state of one hook in the directory git runs hooks from.
 type HookStatus struct {
 	Name       string
-	Path       string // where git looks for it
+	Path       string // the file git finds for the hook (HooksDir/Name), "" when there is none
 	Courier    bool   // the file there is courier's (carries a courier marker line)
 	Chained    string // path of the preserved foreign hook courier runs first, or ""
 	Executable bool   // the file exists and is executable: git will run it
@@ -38,8 +38,9 @@ func Status(r *Repo) (*StatusReport, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hooks status %s: %w", name, err)
 		}
-		hs := HookStatus{Name: name, Path: path, Courier: k == ours || k == unrecognised}
+		hs := HookStatus{Name: name, Courier: k == ours || k == unrecognised}
 		if k != absent {
+			hs.Path = path
 			hs.Executable = executable(path)
 			if !hs.Executable {
 				rep.warn("%s is not executable, so git does not run it (chmod +x %s)", path, path)
