@@ -168,6 +168,7 @@ func (d *Deliverer) plan(st *stamper, dr *Draft, now func() time.Time, o Options
 	for _, m := range msgs {
 		p.entry.Files = append(p.entry.Files, m.Provider+"/"+mailbox.FileName(m))
 		p.entry.IDs = append(p.entry.IDs, m.ID)
+		p.entry.Created = append(p.entry.Created, m.CreatedAt)
 	}
 	return p, nil
 }
@@ -214,8 +215,8 @@ func (d *Deliverer) execute(ctx context.Context, plans []*plan, res *Result) err
 	return nil
 }
 
-// restamp rebuilds the messages an interrupted run recorded in e: same ids, and created_at from the
-// recorded file names (second precision). It returns nil when the draft no longer stamps into the
+// restamp rebuilds the messages an interrupted run recorded in e: same ids, and the recorded
+// created_at (from the file names, second precision, for entries written before it was recorded). It returns nil when the draft no longer stamps into the
 // recorded files (a changed configuration or --provider).
 func (d *Deliverer) restamp(st *stamper, dr *Draft, e *mailbox.LedgerEntry) ([]*mailbox.Message, error) {
 	if len(e.Files) == 0 || len(e.Files) != len(e.IDs) {
@@ -230,6 +231,9 @@ func (d *Deliverer) restamp(st *stamper, dr *Draft, e *mailbox.LedgerEntry) ([]*
 			return nil, nil
 		}
 		times[i] = t
+		if len(e.Created) == len(e.Files) && e.Created[i].Truncate(time.Second).Equal(t) {
+			times[i] = e.Created[i].Time
+		}
 	}
 	msgs, err := st.stamp(dr, times[0], false)
 	if err != nil || len(msgs) != len(e.Files) {

@@ -385,3 +385,27 @@ func TestDeliverCancelled(t *testing.T) {
 		t.Fatalf("%d enqueued after cancel", n)
 	}
 }
+
+// TestCrashAfterIntentKeepsMilliseconds: completing an interrupted delivery keeps the recorded
+// created_at to the millisecond (file names carry whole seconds), so channel order survives.
+func TestCrashAfterIntentKeepsMilliseconds(t *testing.T) {
+	mb := newMailbox(t)
+	d := newDeliverer(t, mb)
+	in := input("reply.md", hello)
+	in.Blob = BlobID(in.Content)
+	created := t0.Add(123e6) // t0 is a whole second
+	d.Now = clock(created, 0)
+	plan := deliver(t, d, Options{DryRun: true}, in)
+	dl := plan.Delivered[0]
+	e := &mailbox.LedgerEntry{Draft: in.Path, Blob: in.Blob, IDs: []string{dl.ID},
+		Files: []string{dl.Provider + "/" + filepath.Base(dl.Path)}, Created: []mailbox.Time{mailbox.At(created)}}
+	if err := mb.RecordLedger(e); err != nil {
+		t.Fatal(err)
+	}
+	d.Now = clock(t0.Add(3e9), 0)
+	deliver(t, d, Options{}, in)
+	got := outbound(t, mb)
+	if len(got) != 1 || !got[0].CreatedAt.Equal(created) {
+		t.Fatalf("recovered messages %+v, want one created at %s", got, mailbox.At(created))
+	}
+}

@@ -21,7 +21,10 @@ type LedgerEntry struct {
 	Blob  string   `json:"blob"`
 	Files []string `json:"files"` // {provider}/{file name}
 	IDs   []string `json:"ids"`
-	Done  bool     `json:"done"`
+	// Created holds each file's created_at (milliseconds; the file name has whole seconds), so a
+	// delivery completed after a crash keeps the original order within its channel.
+	Created []Time `json:"created,omitempty"`
+	Done    bool   `json:"done"`
 }
 
 func (mb *Mailbox) ledgerPath(draft, blob string) string {
