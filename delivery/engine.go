@@ -56,6 +56,9 @@ func (w *Watcher) newEngine(notify bool) (*engine, error) {
 		sendCtx: ctx, cancelSends: cancel, dirMod: map[string]time.Time{}, watched: map[string]bool{},
 		ix: newIndex(func(p string) Rate { return w.cfg.Providers[p].Rate })}
 	en.recover()
+	if n, err := w.mb.RemoveStaleTemps(time.Hour, w.cfg.Now()); err != nil || n > 0 {
+		w.cfg.Logger.Info("removed temp files left by interrupted writes", "count", n, "err", err)
+	}
 	if notify {
 		fsw, err := fsnotify.NewWatcher()
 		if err == nil {

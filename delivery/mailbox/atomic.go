@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // WriteFileAtomic writes data to path so that a reader sees either the old file or the whole new one:
@@ -70,4 +71,24 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// RemoveStaleTemps deletes temp files that a crashed writer left in the mailbox's .tmp/ directory
+// (older than age, so a write in progress elsewhere is never touched) and returns how many it removed.
+func (mb *Mailbox) RemoveStaleTemps(age time.Duration, now time.Time) (int, error) {
+	ents, err := os.ReadDir(mb.TmpDir())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < age {
+			continue
+		}
+		if os.Remove(filepath.Join(mb.TmpDir(), e.Name())) == nil {
+			n++
+		}
+	}
+	return n, nil
 }
