@@ -172,7 +172,8 @@ func (a *app) hookActions(ws *workspace) hooks.Actions {
 					printInvalid(stderr, errs)
 					bad++
 				}
-				if it, _ := drafts.ItemForPath(f.Path, s.patterns); !s.hasItem || it.ID != s.item.ID {
+				// On a detached HEAD (a rebase in progress) post-rewrite delivers once the rebase is done.
+				if it, _ := drafts.ItemForPath(f.Path, s.patterns); s.branch != "" && (!s.hasItem || it.ID != s.item.ID) {
 					fmt.Fprintf(stderr, "courier: note: %s belongs to %s; it will not be delivered from branch %q\n",
 						f.Path, it.ID, s.branch)
 				}
