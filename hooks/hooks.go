@@ -83,7 +83,13 @@ func Open(dir string) (*Repo, error) {
 		r.Top = filepath.Clean(lines[3])
 	}
 	r.MainWorktree = r.Top
-	if r.GitDir != r.CommonDir {
+	switch {
+	case r.GitDir == r.CommonDir:
+	case filepath.Base(r.CommonDir) == ".git" && isDir(r.CommonDir):
+		// The usual layout: the common dir is the main worktree's .git (no git subprocess on the
+		// hook path of a linked worktree).
+		r.MainWorktree = filepath.Dir(r.CommonDir)
+	default:
 		main, err := mainWorktree(r.Top)
 		if err != nil {
 			return nil, fmt.Errorf("open repository %s: %w", dir, err)
@@ -96,6 +102,11 @@ func Open(dir string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
 	}
 	return r, nil
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // mainWorktree returns the first entry of `git worktree list`, or "" when it is bare.
