@@ -9,7 +9,7 @@ prefix=${PREFIX:-$HOME/.local}
 bindir="$prefix/bin"
 
 if ! command -v go >/dev/null 2>&1; then
-	echo "install.sh: the go tool is not on PATH; install Go 1.22 or newer from https://go.dev/dl/" >&2
+	echo "install.sh: the go tool is not on PATH; install Go 1.26 or newer from https://go.dev/dl/" >&2
 	exit 1
 fi
 if ! command -v git >/dev/null 2>&1; then
