@@ -196,3 +196,35 @@ func TestBinaryHookSkipAndMissing(t *testing.T) {
 		t.Errorf("the hook did not say that the courier binary %s is missing:\n%s", own, r)
 	}
 }
+
+// The hooks record the `courier` found on PATH when it is a symlink to this binary (a package
+// manager's stable path survives upgrades that move the versioned target), else the binary itself.
+func TestBinaryHooksRecordStablePath(t *testing.T) {
+	bin := courierBinary(t)
+	linkDir := t.TempDir()
+	link := filepath.Join(linkDir, "courier")
+	if err := os.Symlink(bin, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"symlink on PATH", linkDir + string(os.PathListSeparator) + os.Getenv("PATH"), link},
+		{"not on PATH", os.Getenv("PATH"), bin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := t.TempDir()
+			runIn(t, repo, nil, "git", "init", "-q")
+			if r := runIn(t, repo, []string{"PATH=" + tc.path}, bin, "hooks", "install"); r.code != 0 {
+				t.Fatalf("hooks install: %d %s", r.code, r.stderr)
+			}
+			script, err := os.ReadFile(filepath.Join(repo, ".git", "hooks", "pre-commit"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "courier='" + tc.want + "'"; !strings.Contains(string(script), want) {
+				t.Errorf("pre-commit records the wrong binary; want line %s in:\n%s", want, script)
+			}
+		})
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -28,7 +30,7 @@ func (a *app) hooksCmd() *cli.Command {
 					if err != nil {
 						return err
 					}
-					exe, err := os.Executable()
+					exe, err := hookBinary()
 					if err != nil {
 						return err
 					}
@@ -239,4 +241,26 @@ func commonPrefix(ps []drafts.Pattern) string {
 		}
 	}
 	return prefix
+}
+
+// hookBinary is the courier path the hooks record: the `courier` found on PATH when it is this very
+// binary (a package manager's symlink, e.g. /usr/local/bin/courier, survives upgrades that move the
+// versioned target), else this executable's own path.
+func hookBinary() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	self, err := filepath.EvalSymlinks(exe)
+	if err != nil {
+		return exe, nil
+	}
+	if found, err := exec.LookPath("courier"); err == nil {
+		if abs, err := filepath.Abs(found); err == nil {
+			if target, err := filepath.EvalSymlinks(abs); err == nil && target == self {
+				return abs, nil
+			}
+		}
+	}
+	return exe, nil
 }
