@@ -24,7 +24,7 @@ func (c *Code) UnmarshalJSON(b []byte) error {
 	if strings.HasPrefix(raw, `"`) {
 		var s string
 		if json.Unmarshal([]byte(raw), &s) != nil {
-			return nil
+			return nil //nolint:nilerr // not a JSON string: no code
 		}
 		raw = strings.TrimSpace(s)
 	}

@@ -110,9 +110,9 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if ents, _ := os.ReadDir(filepath.Join(mb.StateDir(), "ledger")); len(ents) != 0 {
 		t.Fatalf("dry run wrote %d ledger entries", len(ents))
 	}
-	real := deliver(t, d, Options{}, in)
-	if len(real.Delivered) != 1 || real.Delivered[0] != dry.Delivered[0] {
-		t.Fatalf("dry run reported %+v, the real run did %+v", dry.Delivered, real.Delivered)
+	actual := deliver(t, d, Options{}, in)
+	if len(actual.Delivered) != 1 || actual.Delivered[0] != dry.Delivered[0] {
+		t.Fatalf("dry run reported %+v, the actual run did %+v", dry.Delivered, actual.Delivered)
 	}
 	if dry := deliver(t, d, Options{DryRun: true}, in); len(dry.Delivered) != 0 || len(dry.Skipped) != 1 {
 		t.Fatalf("dry run after delivery: %+v", dry)

@@ -137,7 +137,7 @@ func tracked(r *Repo) (bool, error) {
 	}
 	rel, err := filepath.Rel(r.Top, r.HooksDir)
 	if err != nil || !filepath.IsLocal(rel) {
-		return false, nil
+		return false, nil //nolint:nilerr // outside the worktree: not tracked
 	}
 	out, err := gitRaw(r.Top, nil, "ls-files", "-z", "--", filepath.ToSlash(rel))
 	if err != nil {

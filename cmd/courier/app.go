@@ -110,7 +110,7 @@ type workspace struct {
 func (a *app) workspace(needRepo bool) (*workspace, error) {
 	r, err := hooks.Open(a.dir)
 	if err != nil && needRepo {
-		return nil, fmt.Errorf("%s: %v", a.dir, err)
+		return nil, fmt.Errorf("%s: %w", a.dir, err)
 	}
 	return a.workspaceIn(r)
 }

@@ -74,7 +74,7 @@ func (a *app) demo(ctx context.Context, dir string) error {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("git %s: %v", strings.Join(args, " "), err)
+			return fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
 		}
 		return nil
 	}

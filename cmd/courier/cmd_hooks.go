@@ -253,7 +253,7 @@ func hookBinary() (string, error) {
 	}
 	self, err := filepath.EvalSymlinks(exe)
 	if err != nil {
-		return exe, nil
+		return exe, nil //nolint:nilerr // unresolvable: record the path as it is
 	}
 	if found, err := exec.LookPath("courier"); err == nil {
 		if abs, err := filepath.Abs(found); err == nil {

@@ -36,7 +36,7 @@ func (a *app) initCmd() *cli.Command {
 func (a *app) initRepo() ([]string, error) {
 	r, err := hooks.Open(a.dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v (courier init needs a git repository: run git init first)", a.dir, err)
+		return nil, fmt.Errorf("%s: %w (courier init needs a git repository: run git init first)", a.dir, err)
 	}
 	var lines []string
 	cfgPath, explicit := configFile(a.configFlag, a.getenv, r.MainWorktree, a.dir)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -127,9 +126,6 @@ func (a *app) retryCmd() *cli.Command {
 			}
 			for _, id := range ids {
 				fmt.Fprintf(a.stdout, "requeued %s\n", id)
-			}
-			if errors.Is(err, mailbox.ErrNotFound) {
-				return fmt.Errorf("%v", err)
 			}
 			return err
 		},

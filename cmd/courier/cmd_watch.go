@@ -118,7 +118,7 @@ func listen(addr, token string) (net.Listener, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--listen %s: %v", addr, err)
+		return nil, fmt.Errorf("--listen %s: %w", addr, err)
 	}
 	return ln, nil
 }

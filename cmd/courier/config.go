@@ -158,7 +158,7 @@ func (c *Config) finish(getenv func(string) string) error {
 	}
 	p, err := expandEnv(c.Mailbox, getenv)
 	if err != nil {
-		return fmt.Errorf("mailbox: %v", err)
+		return fmt.Errorf("mailbox: %w", err)
 	}
 	c.mailbox = absFrom(c.root, p)
 	return nil
@@ -255,7 +255,7 @@ func (c *Config) validate() error {
 	for i, p := range c.Drafts.Patterns {
 		re, err := regexp.Compile(p.Branch)
 		if err != nil {
-			return fmt.Errorf("drafts.patterns[%d].branch: %v", i, err)
+			return fmt.Errorf("drafts.patterns[%d].branch: %w", i, err)
 		}
 		if re.SubexpIndex("item") < 0 || !strings.Contains(p.Dir, "{item}") {
 			return fmt.Errorf("drafts.patterns[%d]: branch needs a named group (?P<item>…) and dir needs {item}", i)
@@ -264,7 +264,7 @@ func (c *Config) validate() error {
 	for _, k := range registry() {
 		if sec := k.section(c); sec != nil {
 			if err := k.validate(sec); err != nil {
-				return fmt.Errorf("providers.%s: %v", k.name, err)
+				return fmt.Errorf("providers.%s: %w", k.name, err)
 			}
 		}
 	}
@@ -321,7 +321,7 @@ func expandValue(v reflect.Value, path string, getenv func(string) string) error
 	case reflect.String:
 		s, err := expandEnv(v.String(), getenv)
 		if err != nil {
-			return fmt.Errorf("%s: %v", strings.TrimPrefix(path, "."), err)
+			return fmt.Errorf("%s: %w", strings.TrimPrefix(path, "."), err)
 		}
 		if v.CanSet() {
 			v.SetString(s)

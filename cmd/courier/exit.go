@@ -32,10 +32,6 @@ func configErrorf(format string, args ...any) error {
 	return &exitError{code: exitConfig, msg: fmt.Sprintf(format, args...)}
 }
 
-func invalidErrorf(format string, args ...any) error {
-	return &exitError{code: exitInvalid, msg: fmt.Sprintf(format, args...)}
-}
-
 // silent is an exit with code whose explanation was already printed.
 func silent(code int) error { return &exitError{code: code} }
 
@@ -50,7 +46,9 @@ func report(err error, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
-		msg = ee.msg
+		if err == error(ee) { // wrapped, the outer text carries the context
+			msg = ee.msg
+		}
 	}
 	if msg != "" {
 		for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {

@@ -54,7 +54,7 @@ func kind[C any](name string, fanout bool, check adapters.Check, rate, throttle 
 		validate: func(sec any) error {
 			cm := common(sec.(*C))
 			if _, err := delivery.ParseRate(cm.Rate); err != nil {
-				return fmt.Errorf("rate: %v", err)
+				return fmt.Errorf("rate: %w", err)
 			}
 			if cm.ThrottleWait != "" {
 				if _, err := time.ParseDuration(cm.ThrottleWait); err != nil {
@@ -143,16 +143,6 @@ func registry() []providerKind {
 			func(c file.Config, b buildEnv) (delivery.Sender, error) { return file.New(c, b.root) },
 			file.Secrets),
 	}
-}
-
-// knownProvider returns the registry entry for name.
-func knownProvider(name string) (providerKind, bool) {
-	for _, k := range registry() {
-		if k.name == name {
-			return k, true
-		}
-	}
-	return providerKind{}, false
 }
 
 // watchProviders builds the watcher's providers from the configured sections. A section that cannot

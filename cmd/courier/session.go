@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -82,7 +83,8 @@ func (s *session) inputs(paths []string, stderr io.Writer) ([]drafts.Input, []*d
 	for _, p := range paths {
 		in, err := drafts.LoadInput(s.ws.repo.Top, s.dir, p)
 		if err != nil {
-			if ve, ok := err.(*drafts.ValidationError); ok {
+			var ve *drafts.ValidationError
+			if errors.As(err, &ve) {
 				invalid = append(invalid, ve)
 				continue
 			}

@@ -43,7 +43,7 @@ func (mb *Mailbox) Ledger(draft, blob string) (*LedgerEntry, error) {
 	}
 	var e LedgerEntry
 	if err := json.Unmarshal(data, &e); err != nil || e.Draft != draft || e.Blob != blob {
-		return nil, nil // a torn or foreign entry counts as absent; the intent protocol stays safe
+		return nil, nil //nolint:nilerr // a torn or foreign entry counts as absent; the intent protocol stays safe
 	}
 	return &e, nil
 }

@@ -192,7 +192,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	})
 	t.Run("readers see the old file or the whole new one", func(t *testing.T) {
 		old := bytes.Repeat([]byte("o"), 256<<10)
-		new := bytes.Repeat([]byte("n"), 256<<10)
+		fresh := bytes.Repeat([]byte("n"), 256<<10)
 		if err := WriteFileAtomic(mb.TmpDir(), path, old); err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +211,7 @@ func TestWriteFileAtomic(t *testing.T) {
 					default:
 					}
 					b, err := os.ReadFile(path)
-					if err != nil || !(bytes.Equal(b, old) || bytes.Equal(b, new)) {
+					if err != nil || !(bytes.Equal(b, old) || bytes.Equal(b, fresh)) {
 						mu.Lock()
 						bad = append(bad, "partial or missing read")
 						mu.Unlock()
@@ -223,7 +223,7 @@ func TestWriteFileAtomic(t *testing.T) {
 		for i := range 20 {
 			data := old
 			if i%2 == 0 {
-				data = new
+				data = fresh
 			}
 			if err := WriteFileAtomic(mb.TmpDir(), path, data); err != nil {
 				t.Error(err)
