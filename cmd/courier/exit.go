@@ -46,8 +46,8 @@ func report(err error, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
-		if err == error(ee) { // wrapped, the outer text carries the context
-			msg = ee.msg
+		if ee.msg == "" { // the lines were already printed
+			msg = ""
 		}
 	}
 	if msg != "" {
