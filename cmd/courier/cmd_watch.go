@@ -27,7 +27,7 @@ func (a *app) watchCmd() *cli.Command {
 			"let in-flight sends finish within watch.shutdown_grace (then release them to the queue) and exit 0.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "once", Usage: "send everything due now, wait for in-flight sends, exit (1 if anything was dead-lettered)"},
-			&cli.DurationFlag{Name: "interval", Usage: "safety-net rescan `INTERVAL` (default: watch.interval, 5s)"},
+			&cli.DurationFlag{Name: "interval", Usage: "safety-net rescan `INTERVAL`", DefaultText: "watch.interval, 5s"},
 			&cli.StringFlag{Name: "listen", Usage: "serve the local API on `ADDR` (loopback unless watch.api_token is set)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "print-service", Usage: "print a service unit for this repository: systemd or launchd (`KIND`), and exit"},

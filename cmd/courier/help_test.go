@@ -89,6 +89,11 @@ func TestHelp(t *testing.T) {
 						t.Errorf("courier %s: help does not mention %s:\n%s", strings.Join(args, " "), f, r.stdout)
 					}
 				}
+				for _, l := range lines(r.stdout) {
+					if strings.Count(l, "(default:") > 1 {
+						t.Errorf("courier %s: a flag states its default twice: %q", strings.Join(args, " "), strings.TrimSpace(l))
+					}
+				}
 			}
 		})
 	}
