@@ -68,7 +68,7 @@ func (a *app) draftCmd() *cli.Command {
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "template", Aliases: []string{"t"}, Value: "notify",
 					Usage: "template `T`: " + strings.Join(draftTemplates(), ", ")},
-				&cli.StringFlag{Name: "provider", Usage: "provider `P` (default: file)"},
+				&cli.StringFlag{Name: "provider", Usage: "provider `P` (default: file; email for the email template)"},
 				&cli.StringFlag{Name: "to", Usage: "recipient `X`: channel alias, chat id or email address"},
 				&cli.StringFlag{Name: "item", Usage: "work item `ID` instead of the branch's"},
 			},
@@ -95,8 +95,9 @@ func (a *app) draftCmd() *cli.Command {
 				}
 				provider := firstNonEmpty(c.String("provider"), "file")
 				to := firstNonEmpty(c.String("to"), "local")
-				if tpl == "email" && c.String("to") == "" {
-					to = "someone@example.com"
+				if tpl == "email" {
+					provider = firstNonEmpty(c.String("provider"), "email")
+					to = firstNonEmpty(c.String("to"), "someone@example.com")
 				}
 				text := strings.NewReplacer("{{provider}}", provider, "{{to}}", yamlScalar(to)).Replace(string(data))
 				dir := filepath.Join(s.ws.repo.Top, filepath.FromSlash(s.item.Dir))
@@ -119,6 +120,14 @@ func (a *app) draftCmd() *cli.Command {
 					return err
 				}
 				fmt.Fprintln(a.stdout, relPath(s.ws.repo.Top, p))
+				if _, ok := draftsConfig(s.ws.cfg).Providers[provider]; !ok && provider != "file" {
+					cfgPath := ".monoco/courier.yaml"
+					if s.ws.cfg.path != "" {
+						cfgPath = relPath(s.ws.root, s.ws.cfg.path)
+					}
+					fmt.Fprintf(a.stderr, "courier: note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")\n",
+						provider, provider, cfgPath)
+				}
 				return nil
 			},
 		}},
