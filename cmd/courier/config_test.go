@@ -1,9 +1,14 @@
 package main
 
 import (
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/templates"
 )
 
 // TestWatchConfigErrors: a provider section that cannot be built stops `courier watch` with exit 78 and
@@ -70,5 +75,42 @@ func TestConfigShapeErrors(t *testing.T) {
 				t.Errorf("stderr = %q, want the one line %q", r.stderr, "courier: "+tt.want)
 			}
 		})
+	}
+}
+
+// TestInitTemplateProviders: each provider example that `courier init` writes, commented out in
+// .monoco/courier.yaml, builds once uncommented with its variables set to well-formed values (the
+// template and the README's provider sections agree on every value's form, e.g. whsec_<base64>).
+func TestInitTemplateProviders(t *testing.T) {
+	data, err := templates.FS.ReadFile("config/courier.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyLine := regexp.MustCompile(`^  # (\s*[a-z_]+:)`)
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		out = append(out, keyLine.ReplaceAllString(l, "  $1"))
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "courier.yaml")
+	writeFile(t, path, strings.Join(out, "\n"))
+	getenv := func(name string) string {
+		if strings.HasSuffix(name, "_URL") {
+			return "https://hooks.example.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnop"
+		}
+		return "c2VjcmV0LXNlY3JldC1zZWNyZXQ=" // base64, as whsec_ secrets need
+	}
+	cfg, err := loadConfig(path, true, dir, getenv)
+	if err != nil {
+		t.Fatalf("uncommented template: %v\n%s", err, strings.Join(out, "\n"))
+	}
+	provs, err := watchProviders(cfg, buildEnv{getenv: getenv, client: http.DefaultClient, root: dir}, adapters.NewRedactor())
+	if err != nil {
+		t.Fatalf("uncommented template: %v", err)
+	}
+	for _, name := range []string{"dingtalk", "lark", "wecom", "slack", "teams", "email", "webhook", "file"} {
+		if _, ok := provs[name]; !ok {
+			t.Errorf("provider %s: not in the template's examples", name)
+		}
 	}
 }
