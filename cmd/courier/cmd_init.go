@@ -74,6 +74,8 @@ func (a *app) initRepo() ([]string, error) {
 	if !filepath.IsAbs(fileDir) {
 		excludes = append(excludes, "/"+strings.TrimSuffix(filepath.ToSlash(filepath.Clean(fileDir)), "/")+"/")
 	}
+	// The log of `courier watch --print-service` units.
+	excludes = append(excludes, "/.monoco/courier-watch.log")
 	added, err := addExcludes(filepath.Join(r.CommonDir, "info", "exclude"), excludes)
 	if err != nil {
 		return lines, err
@@ -103,7 +105,7 @@ func addExcludes(path string, patterns []string) ([]string, error) {
 	for _, p := range patterns {
 		if !have[p] {
 			if len(added) == 0 {
-				buf.WriteString("# courier: mailbox and local outbox\n")
+				buf.WriteString("# courier: mailbox, local outbox, watcher service log\n")
 			}
 			buf.WriteString(p + "\n")
 			added = append(added, p)
