@@ -141,8 +141,9 @@ func (en *engine) process(sendCtx context.Context, e *entry) result {
 	return en.deferMsg(claimed, m, res, now.Add(delay), msg)
 }
 
-// verify returns why m must not be sent ("" when it may): a missing or wrong seal, or a sealed file
-// copied under another provider directory or file name (which would send it twice).
+// verify returns why m must not be sent ("" when it may): a missing or wrong seal, a sealed file
+// copied under another provider directory or file name, or a copy of a sent one (either would send it
+// twice).
 func (en *engine) verify(m *mailbox.Message, e *entry) string {
 	switch en.sealer.Verify(m) {
 	case mailbox.Unsealed:
@@ -155,6 +156,11 @@ func (en *engine) verify(m *mailbox.Message, e *entry) string {
 	}
 	if id := mailbox.IDFromName(e.name); m.ID != id {
 		return fmt.Sprintf("tampered: id %q does not match its file name %q", m.ID, e.name)
+	}
+	// A sent message copied back into outbound (its archive record, say) is sealed and named right,
+	// but sending it would send it twice.
+	if _, err := os.Lstat(filepath.Join(en.w.mb.Dir(mailbox.Archive, e.provider), e.name)); err == nil || m.Status == mailbox.StatusSent {
+		return fmt.Sprintf("tampered: already sent (a copy of archive/%s/%s); never sent twice", e.provider, e.name)
 	}
 	return ""
 }

@@ -374,3 +374,38 @@ func TestRescanDoesNotReparse(t *testing.T) {
 		t.Errorf("next due %v", due)
 	}
 }
+
+// TestArchivedCopyNotResent: an archive record copied back into outbound (sealed, correctly named,
+// status sent) is dead-lettered as tampered, not sent a second time; the archive record is untouched.
+func TestArchivedCopyNotResent(t *testing.T) {
+	for _, rename := range []bool{false, true} {
+		f := newFixture(t)
+		m := f.enqueue(t, f.msg("test", "ops"))
+		if sum := f.once(t, f.watcher(t)); sum != (Summary{Sent: 1}) {
+			t.Fatalf("first run: summary %+v", sum)
+		}
+		archived := filepath.Join(f.mb.Dir(mailbox.Archive, "test"), mailbox.FileName(m))
+		raw, err := os.ReadFile(archived)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := mailbox.FileName(m)
+		if rename { // another timestamp prefix: only its status tells it was sent
+			name = "20990101T000000_" + m.ID + ".md"
+		}
+		writeRaw(t, f.mb, "test", name, raw)
+		if sum := f.once(t, f.watcher(t)); sum != (Summary{DeadLettered: 1}) {
+			t.Fatalf("rename=%v: copy of the archive record: summary %+v", rename, sum)
+		}
+		if n := f.snd.count(m.ID); n != 1 {
+			t.Errorf("rename=%v: sent %d times, want 1", rename, n)
+		}
+		if after, _ := os.ReadFile(archived); string(after) != string(raw) {
+			t.Errorf("rename=%v: archive record changed:\n%s", rename, after)
+		}
+		dead, err := mailbox.Read(filepath.Join(f.mb.Dir(mailbox.DeadLetter, "test"), name))
+		if err != nil || !strings.Contains(dead.LastError(), "tampered: already sent") {
+			t.Errorf("rename=%v: dead letter %v, %v", rename, dead, err)
+		}
+	}
+}
