@@ -90,11 +90,7 @@ func (a *app) showCmd() *cli.Command {
 			if err != nil {
 				return err
 			}
-			state := string(e.State)
-			if e.Claimed {
-				state = "sending"
-			}
-			fmt.Fprintf(a.stderr, "# %s (%s)\n", relPath(mb.Root, e.Path), state)
+			fmt.Fprintf(a.stderr, "# %s (%s)\n", relPath(mb.Root, e.Path), delivery.StateOf(e))
 			_, err = a.stdout.Write(data)
 			return err
 		},

@@ -142,6 +142,10 @@ func TestQueueShowRetry(t *testing.T) {
 	if r.stdout != readFile(t, archived[0]) {
 		t.Errorf("show %s printed\n%s\nwant the file\n%s", sent[0].ID, r.stdout, readFile(t, archived[0]))
 	}
+	// Its path and state on stderr, the state named as queue names it (sent, not the directory).
+	if want := "# archive/file/" + filepath.Base(archived[0]) + " (sent)\n"; r.stderr != want {
+		t.Errorf("show %s: stderr %q, want %q", sent[0].ID, r.stderr, want)
+	}
 	r = courier(t, repo, nil, "show", "out_file_000000000000")
 	if r.code == 0 || len(lines(r.stderr)) != 1 || r.stdout != "" {
 		t.Errorf("show of an unknown id: want non-zero exit and one stderr line\n%s", r)
