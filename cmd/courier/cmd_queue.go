@@ -44,6 +44,11 @@ func (a *app) queueCmd() *cli.Command {
 				return writeJSON(a.stdout, map[string]any{"messages": items})
 			}
 			if len(items) == 0 {
+				if _, err := os.Stat(mb.Root); err != nil {
+					// Most likely the wrong directory: say which mailbox was looked at.
+					fmt.Fprintf(a.stdout, "queue is empty (no mailbox at %s yet)\n", mb.Root)
+					return nil
+				}
 				fmt.Fprintln(a.stdout, "queue is empty")
 				return nil
 			}
