@@ -3,6 +3,7 @@ package delivery
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,6 +97,14 @@ func ListQueue(mb *mailbox.Mailbox, f QueueFilter) ([]QueueItem, error) {
 			items = append(items, it)
 		}
 	}
+	// By provider, then enqueue order: created_at has milliseconds, file names only whole seconds.
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.Provider != b.Provider {
+			return a.Provider < b.Provider
+		}
+		return a.CreatedAt.Before(b.CreatedAt.Time)
+	})
 	return items, nil
 }
 

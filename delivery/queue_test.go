@@ -3,6 +3,7 @@ package delivery
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -149,4 +150,35 @@ func TestRetryDead(t *testing.T) {
 		t.Fatalf("RetryDead(all): %v %v", done, err)
 	}
 	f.mustState(t, a.ID, StatePending)
+}
+
+// Within a provider the queue lists messages in enqueue order (created_at, milliseconds), not in file
+// name order (names carry whole seconds and ids are hashes).
+func TestListQueueEnqueueOrder(t *testing.T) {
+	mb, err := mailbox.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 2, 7, 15, 2, 32, 0, time.UTC)
+	var want []string
+	for i := range 3 {
+		m := &mailbox.Message{ID: fmt.Sprintf("out_file_%012x", 0xfff-i), Provider: "file", To: []string{"x"},
+			ContentType: "text", Direction: "outbound", Status: mailbox.StatusPending,
+			CreatedAt: mailbox.At(base.Add(time.Duration(i) * time.Millisecond)), Body: "b\n"}
+		if _, err := mb.Enqueue(m); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, m.ID)
+	}
+	items, err := ListQueue(mb, QueueFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, it.ID)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("queue order %v, want %v", got, want)
+	}
 }
