@@ -3,10 +3,10 @@ package delivery
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
