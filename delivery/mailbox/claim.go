@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -159,8 +160,11 @@ func (c *Claimer) Close() error {
 }
 
 // RecoverStale returns the messages of dead watchers to outbound: every claim directory whose lock
-// file can be locked (its owner is gone) or that has no lock file. Live watchers' claims are never
-// touched. It returns how many messages went back to the queue.
+// file can be locked (its owner is gone) or that has no lock file. It also removes a lock file that
+// has no claim directory and that nobody holds: a watcher killed between placing its lock and creating
+// its directory, or a recovery killed between removing a dead watcher's directory and its lock,
+// leaves one. Live watchers' claims and locks are never touched. It returns how many messages went
+// back to the queue.
 func (mb *Mailbox) RecoverStale() (int, error) {
 	ents, err := os.ReadDir(mb.claimsRoot())
 	if err != nil {
@@ -169,6 +173,9 @@ func (mb *Mailbox) RecoverStale() (int, error) {
 	n := 0
 	for _, e := range ents {
 		if !e.IsDir() {
+			if err := mb.removeOrphanLock(e); err != nil {
+				return n, fmt.Errorf("recover claims: %w", err)
+			}
 			continue
 		}
 		owner := e.Name()
@@ -195,6 +202,40 @@ func (mb *Mailbox) RecoverStale() (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// removeOrphanLock removes e, an entry of the claims directory, when it is an <owner>.lock file whose
+// claim directory does not exist and whose flock nobody holds. A live watcher takes its lock before
+// the file appears here, so a lock that can be taken belongs to a dead one.
+func (mb *Mailbox) removeOrphanLock(e fs.DirEntry) error {
+	owner, ok := strings.CutSuffix(e.Name(), ".lock")
+	if !ok || owner == "" || !e.Type().IsRegular() {
+		return nil
+	}
+	if _, err := os.Lstat(filepath.Join(mb.claimsRoot(), owner)); !errors.Is(err, fs.ErrNotExist) {
+		return nil // its directory is recovered (or left alone) with it
+	}
+	lockPath := filepath.Join(mb.claimsRoot(), e.Name())
+	f, err := os.OpenFile(lockPath, os.O_RDWR, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return nil // a live watcher holds it (it is creating its directory)
+	}
+	// The owner may have created its directory after the Lstat above and died since: recover it
+	// on the next pass rather than leave a directory without a lock file behind.
+	if _, err := os.Lstat(filepath.Join(mb.claimsRoot(), owner)); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := os.Remove(lockPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // returnClaims empties a claim directory: a file that moved on (see movedOn) is an old copy and is

@@ -3,6 +3,8 @@ package mailbox
 import (
 	"bytes"
 	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -42,5 +44,42 @@ func TestRecoverStaleDropsCopyClaimedElsewhere(t *testing.T) {
 	}
 	if all, _ := mb.List(); len(all) != 1 || !all[0].Claimed {
 		t.Errorf("List = %+v, want only the live claim", all)
+	}
+}
+
+// A watcher killed between placing its lock file and creating its claim directory, or a recovery
+// killed between removing a dead watcher's claim directory and its lock file, leaves a lock file
+// without a directory. Recovery removes it once nobody holds it; a live watcher's lock stays.
+func TestRecoverStaleRemovesOrphanLocks(t *testing.T) {
+	mb := newMailbox(t)
+	claims := filepath.Join(mb.StateDir(), "claims")
+	dead := filepath.Join(claims, "1-dead.lock")
+	if err := os.WriteFile(dead, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A watcher still starting: it holds its lock, its directory is not there yet.
+	starting := filepath.Join(claims, "2-starting.lock")
+	f, err := os.OpenFile(starting, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	live, err := mb.NewClaimer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+
+	if n, err := mb.RecoverStale(); n != 0 || err != nil {
+		t.Fatalf("RecoverStale = %d, %v; want 0, nil", n, err)
+	}
+	assertGone(t, dead)
+	for _, p := range []string{starting, filepath.Join(claims, live.Owner+".lock"), filepath.Join(claims, live.Owner)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("a live watcher's file was removed: %v", err)
+		}
 	}
 }
