@@ -66,8 +66,11 @@ func (mb *Mailbox) Exists(provider, name string) bool {
 	if mb.settled(provider, name) {
 		return true
 	}
-	matches, _ := filepath.Glob(filepath.Join(mb.claimsRoot(), "*", provider, name))
-	return len(matches) > 0
+	if matches, _ := filepath.Glob(filepath.Join(mb.claimsRoot(), "*", provider, name)); len(matches) > 0 {
+		return true
+	}
+	// A watcher may have claimed and settled the file between the two looks: look at the states again.
+	return mb.settled(provider, name)
 }
 
 // LockDeliver takes the mailbox-wide delivery lock (an flock on .state/deliver.lock), serialising
