@@ -155,8 +155,20 @@ func (d *Deliverer) plan(st *stamper, dr *Draft, now func() time.Time, o Options
 			if len(present) > 0 {
 				res.Skipped = append(res.Skipped, Skipped{Draft: dr.Path,
 					Reason: "already enqueued as " + strings.Join(present, ", ") + " (completing an interrupted delivery)"})
+				return p, nil
 			}
-			return p, nil
+			// Nothing of the interrupted delivery reached the mailbox: deliver it as part of this run,
+			// under the recorded ids but with this run's times, so drafts keep their path order.
+			msgs, err := st.stamp(dr, st.next(now()), false)
+			if err != nil {
+				return nil, err
+			}
+			if len(msgs) == len(e.IDs) {
+				for i, m := range msgs {
+					m.ID = e.IDs[i]
+				}
+				return freshPlan(dr, msgs), nil
+			}
 		}
 		// The configuration or --provider changed since the interrupted run: deliver afresh.
 	}
@@ -164,13 +176,18 @@ func (d *Deliverer) plan(st *stamper, dr *Draft, now func() time.Time, o Options
 	if err != nil {
 		return nil, err
 	}
+	return freshPlan(dr, msgs), nil
+}
+
+// freshPlan enqueues msgs for dr after recording a new intent that names them.
+func freshPlan(dr *Draft, msgs []*mailbox.Message) *plan {
 	p := &plan{dr: dr, fresh: true, write: msgs, entry: &mailbox.LedgerEntry{Draft: dr.Path, Blob: dr.blob()}}
 	for _, m := range msgs {
 		p.entry.Files = append(p.entry.Files, m.Provider+"/"+mailbox.FileName(m))
 		p.entry.IDs = append(p.entry.IDs, m.ID)
 		p.entry.Created = append(p.entry.Created, m.CreatedAt)
 	}
-	return p, nil
+	return p
 }
 
 // execute records the intents, enqueues, and marks the entries done, each phase finished (durably)

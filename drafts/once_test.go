@@ -386,26 +386,44 @@ func TestDeliverCancelled(t *testing.T) {
 	}
 }
 
-// TestCrashAfterIntentKeepsMilliseconds: completing an interrupted delivery keeps the recorded
-// created_at to the millisecond (file names carry whole seconds), so channel order survives.
-func TestCrashAfterIntentKeepsMilliseconds(t *testing.T) {
+// TestCrashAfterIntentKeepsPathOrder: intents are recorded in parallel, so a crash may leave b.md's
+// intent recorded and a.md's not. If nothing of b.md reached the mailbox, the next run delivers it
+// under its recorded id but with this run's times: a.md still comes before b.md (contract §4: drafts
+// are enqueued in path order).
+func TestCrashAfterIntentKeepsPathOrder(t *testing.T) {
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
-	in := input("reply.md", hello)
-	in.Blob = BlobID(in.Content)
-	created := t0.Add(123e6) // t0 is a whole second
-	d.Now = clock(created, 0)
-	plan := deliver(t, d, Options{DryRun: true}, in)
+	a, b := input("a.md", hello), input("b.md", "---\nprovider: file\nto: local\n---\nbee\n")
+	a.Blob, b.Blob = BlobID(a.Content), BlobID(b.Content)
+	d.Now = clock(t0, 0)
+	plan := deliver(t, d, Options{DryRun: true}, b)
 	dl := plan.Delivered[0]
-	e := &mailbox.LedgerEntry{Draft: in.Path, Blob: in.Blob, IDs: []string{dl.ID},
-		Files: []string{dl.Provider + "/" + filepath.Base(dl.Path)}, Created: []mailbox.Time{mailbox.At(created)}}
+	e := &mailbox.LedgerEntry{Draft: b.Path, Blob: b.Blob, IDs: []string{dl.ID},
+		Files: []string{dl.Provider + "/" + filepath.Base(dl.Path)}, Created: []mailbox.Time{mailbox.At(t0)}}
 	if err := mb.RecordLedger(e); err != nil {
 		t.Fatal(err)
 	}
 	d.Now = clock(t0.Add(3e9), 0)
-	deliver(t, d, Options{}, in)
+	res := deliver(t, d, Options{}, a, b)
+	if len(res.Delivered) != 2 {
+		t.Fatalf("delivered %+v, want both drafts", res.Delivered)
+	}
 	got := outbound(t, mb)
-	if len(got) != 1 || !got[0].CreatedAt.Equal(created) {
-		t.Fatalf("recovered messages %+v, want one created at %s", got, mailbox.At(created))
+	byDraft := map[string]*mailbox.Message{}
+	for _, m := range got {
+		byDraft[m.Source.Draft] = m
+	}
+	ma, mbb := byDraft[a.Path], byDraft[b.Path]
+	if len(got) != 2 || ma == nil || mbb == nil {
+		t.Fatalf("outbound %+v", got)
+	}
+	if mbb.ID != dl.ID {
+		t.Errorf("b.md enqueued as %s, want the recorded id %s", mbb.ID, dl.ID)
+	}
+	if !ma.CreatedAt.Before(mbb.CreatedAt.Time) {
+		t.Errorf("created_at a.md %s, b.md %s: want a.md first (path order)", ma.CreatedAt, mbb.CreatedAt)
+	}
+	if l, _ := mb.Ledger(b.Path, b.Blob); l == nil || !l.Done {
+		t.Errorf("b.md's ledger entry not done: %+v", l)
 	}
 }

@@ -467,8 +467,8 @@ func deliverTrial(t *testing.T, bin string, rng *rand.Rand, maxDelay time.Durati
 	if change {
 		t.Logf("%d of %d first versions were enqueued before the drafts changed", older, n)
 	}
-	// Not a crash-safety promise, only reported: after a crash, does created_at (the send order
-	// within the channel) still follow the drafts' path order?
+	// Contract §4: drafts are enqueued in path order, and created_at (the send order within the
+	// channel) keeps it across crashes.
 	var current []*mailbox.Message
 	for _, m := range c.verified(mailbox.Outbound, "file") {
 		if vs := ds.versions[m.Source.Draft]; m.Source.DraftBlob == vs[len(vs)-1] {
@@ -507,6 +507,7 @@ func TestCrashDeliver(t *testing.T) {
 		}
 		if un {
 			unordered++
+			t.Errorf("trial %d: created_at out of path order after a crash", i)
 		}
 	}
 	t.Logf("%d trials, %d runs killed: %v; created_at out of path order after %d trials", trials, total, phases, unordered)
@@ -534,6 +535,7 @@ func TestCrashDeliverChangedDrafts(t *testing.T) {
 		}
 		if un {
 			unordered++
+			t.Errorf("trial %d: created_at out of path order after a crash", i)
 		}
 	}
 	t.Logf("%d trials, %d runs killed: %v; created_at out of path order after %d trials", trials, total, phases, unordered)
