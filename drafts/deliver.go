@@ -194,13 +194,13 @@ func freshPlan(dr *Draft, msgs []*mailbox.Message) *plan {
 // before the next starts.
 func (d *Deliverer) execute(ctx context.Context, plans []*plan, res *Result) error {
 	mb := d.Mailbox
-	err := mailbox.Parallel(len(plans), func(i int) error {
-		if !plans[i].fresh {
-			return nil
+	var intents []*mailbox.LedgerEntry
+	for _, p := range plans {
+		if p.fresh {
+			intents = append(intents, p.entry)
 		}
-		return mb.RecordLedger(plans[i].entry)
-	})
-	if err != nil {
+	}
+	if err := mb.RecordLedgers(intents); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -221,20 +221,22 @@ func (d *Deliverer) execute(ctx context.Context, plans []*plan, res *Result) err
 	if err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
-	err = mailbox.Parallel(len(plans), func(i int) error {
-		e := *plans[i].entry
+	done := make([]*mailbox.LedgerEntry, len(plans))
+	for i, p := range plans {
+		e := *p.entry
 		e.Done = true
-		return mb.RecordLedger(&e)
-	})
-	if err != nil {
+		done[i] = &e
+	}
+	if err := mb.RecordLedgers(done); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	return nil
 }
 
 // restamp rebuilds the messages an interrupted run recorded in e: same ids, and the recorded
-// created_at (from the file names, second precision, for entries written before it was recorded). It returns nil when the draft no longer stamps into the
-// recorded files (a changed configuration or --provider).
+// created_at (from the file names, second precision, for entries written before it was recorded).
+// It returns nil when the draft no longer stamps into the recorded files (a changed configuration
+// or --provider).
 func (d *Deliverer) restamp(st *stamper, dr *Draft, e *mailbox.LedgerEntry) ([]*mailbox.Message, error) {
 	if len(e.Files) == 0 || len(e.Files) != len(e.IDs) {
 		return nil, nil

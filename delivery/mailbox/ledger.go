@@ -50,12 +50,42 @@ func (mb *Mailbox) Ledger(draft, blob string) (*LedgerEntry, error) {
 
 // RecordLedger writes a ledger entry atomically.
 func (mb *Mailbox) RecordLedger(e *LedgerEntry) error {
-	data, err := json.Marshal(e)
+	return mb.RecordLedgers([]*LedgerEntry{e})
+}
+
+// RecordLedgers writes several ledger entries atomically and durably with one directory fsync: each
+// is written to a temp file and fsynced (concurrently), renamed into place, then the ledger directory
+// is fsynced once. When it returns nil every entry is durable.
+func (mb *Mailbox) RecordLedgers(es []*LedgerEntry) error {
+	temps := make([]string, len(es))
+	err := Parallel(len(es), func(i int) error {
+		data, err := json.Marshal(es[i])
+		if err != nil {
+			return err
+		}
+		temps[i], err = writeTemp(mb.TmpDir(), data)
+		return err
+	})
+	if err == nil {
+		for i, e := range es {
+			if err = os.Rename(temps[i], mb.ledgerPath(e.Draft, e.Blob)); err != nil {
+				break
+			}
+			temps[i] = ""
+		}
+	}
+	for _, t := range temps {
+		if t != "" {
+			_ = os.Remove(t)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	if err := WriteFileAtomic(mb.TmpDir(), mb.ledgerPath(e.Draft, e.Blob), data); err != nil {
-		return fmt.Errorf("ledger: %w", err)
+	if len(es) > 0 {
+		if err := SyncDir(filepath.Join(mb.StateDir(), "ledger")); err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
 	}
 	return nil
 }
