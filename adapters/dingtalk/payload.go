@@ -3,6 +3,8 @@ package dingtalk
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
@@ -108,11 +110,12 @@ func mentions(ms []mailbox.Mention) (*at, []string) {
 	return a, texts
 }
 
-// appendMentions adds each `@target` the body does not already contain.
+// appendMentions adds each `@target` the body does not already contain as a whole word (`@1380`
+// inside `@13800000000` does not count).
 func appendMentions(body string, texts []string, sep string) string {
 	var missing []string
 	for _, t := range texts {
-		if !strings.Contains(body, t) {
+		if !containsWord(body, t) {
 			missing = append(missing, t)
 		}
 	}
@@ -120,6 +123,21 @@ func appendMentions(body string, texts []string, sep string) string {
 		return body
 	}
 	return strings.TrimRight(body, " \t\r\n") + sep + strings.Join(missing, " ")
+}
+
+// containsWord reports whether t occurs in s not followed by a letter, digit or underscore.
+func containsWord(s, t string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], t)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(t)
+		if r, _ := utf8.DecodeRuneInString(s[end:]); end == len(s) || !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+			return true
+		}
+		i = i + j + 1
+	}
 }
 
 func isDigits(s string) bool {
