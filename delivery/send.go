@@ -62,12 +62,18 @@ func (en *engine) process(sendCtx context.Context, e *entry) result {
 	if err != nil {
 		return en.deadRaw(claimed, res, "unreadable: "+w.cfg.Redact(err.Error()))
 	}
-	if reason := en.verify(m, e); reason != "" {
-		return en.dead(claimed, m, res, now, reason)
-	}
+	sealReason := en.verify(m, e)
 	p, ok := w.cfg.Providers[e.provider]
 	if !ok {
-		return en.dead(claimed, m, res, now, fmt.Sprintf("provider %s is not configured", e.provider))
+		// Both reasons when both hold: an operator fixing the configuration must still see a forgery.
+		reason := fmt.Sprintf("provider %s is not configured", e.provider)
+		if sealReason != "" {
+			reason += "; " + sealReason
+		}
+		return en.dead(claimed, m, res, now, reason)
+	}
+	if sealReason != "" {
+		return en.dead(claimed, m, res, now, sealReason)
 	}
 	if due := m.Due(); due.After(now) {
 		return en.release(claimed, res, outReleased, due)

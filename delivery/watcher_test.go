@@ -244,6 +244,12 @@ func TestRefusedWithoutSending(t *testing.T) {
 		{"unconfigured provider", func(t *testing.T, f *fixture) string {
 			return f.enqueue(t, f.msg("nosuch", "ops")).ID
 		}, "provider nosuch is not configured"},
+		{"unsealed file in an unknown provider's directory: both reasons", func(t *testing.T, f *fixture) string {
+			m := f.msg("discord", "ops")
+			data, _ := mailbox.Marshal(m)
+			writeRaw(t, f.mb, "discord", mailbox.FileName(m), data)
+			return m.ID
+		}, "provider discord is not configured; tampered: seal missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
