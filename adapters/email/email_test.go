@@ -183,12 +183,38 @@ func TestHTMLBody(t *testing.T) {
 	f := startFake(t, fakeOpts{})
 	s := newTestSender(t, Config{SMTP: "smtp://127.0.0.1:" + f.port(), From: "bot@example.com"}, f)
 	m := testMessage()
-	m.ContentType, m.Body = mailbox.ContentHTML, "<p>Hi <b>there</b></p>\n"
+	m.ContentType = mailbox.ContentHTML
+	m.Body = "<html><head><style>p{color:red}</style></head><body><p>Hi <b>there</b></p>" +
+		"<ul><li>one</li><li>see <a href=\"https://example.com/x\">this</a></li></ul></body></html>\n"
 	sendOK(t, s, m)
 	_, mails := f.got()
 	msg := parse(t, mails[0].data)
-	if ct := msg.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-		t.Errorf("Content-Type = %q, want text/html", ct)
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("Content-Type = %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	var types, bodies []string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(p)
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		types, bodies = append(types, ct), append(bodies, strings.ReplaceAll(string(b), "\r\n", "\n"))
+	}
+	if diff := cmp.Diff([]string{"text/plain", "text/html"}, types); diff != "" {
+		t.Fatalf("parts (-want +got):\n%s", diff)
+	}
+	if want := "Hi there\n\n- one\n- see this <https://example.com/x>\n"; bodies[0] != want {
+		t.Errorf("text/plain alternative = %q, want %q", bodies[0], want)
+	}
+	if !strings.Contains(bodies[1], "<p>Hi <b>there</b></p>") {
+		t.Errorf("text/html part is not the draft's HTML: %q", bodies[1])
 	}
 }
 

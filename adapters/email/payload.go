@@ -167,7 +167,8 @@ func compose(m *mailbox.Message, from *mail.Address, now time.Time) (*envelope, 
 		msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 		msg.AddAlternativeString(gomail.TypeTextHTML, html)
 	case mailbox.ContentHTML:
-		msg.SetBodyString(gomail.TypeTextHTML, m.Body)
+		msg.SetBodyString(gomail.TypeTextPlain, plainFromHTML(m.Body))
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.Body)
 	default:
 		msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	}
