@@ -228,3 +228,36 @@ func TestBinaryHooksRecordStablePath(t *testing.T) {
 		})
 	}
 }
+
+// Log lines carry RFC 3339 UTC times with Z like every timestamp courier writes (contract §4), in any
+// local time zone and in both log formats.
+func TestBinaryLogTimesUTC(t *testing.T) {
+	bin := courierBinary(t)
+	repo := t.TempDir()
+	runIn(t, repo, nil, "git", "init", "-q")
+	draft := filepath.Join(repo, "Issues", "Features", "work", "FEAT-0001", "drafts", "hi.md")
+	if err := os.MkdirAll(filepath.Dir(draft), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	timeRe := regexp.MustCompile(`(?m)^time=(\S+) |"time":"([^"]+)"`)
+	for _, format := range []string{"text", "json"} {
+		body := "---\nprovider: file\nto: local\n---\nhello " + format + "\n"
+		if err := os.WriteFile(draft, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := runIn(t, repo, nil, bin, "deliver", draft); r.code != 0 {
+			t.Fatalf("deliver: %s", r)
+		}
+		r := runIn(t, repo, []string{"TZ=Asia/Shanghai"}, bin, "watch", "--once", "--log-format", format)
+		if r.code != 0 {
+			t.Fatalf("watch --once: %s", r)
+		}
+		m := timeRe.FindStringSubmatch(r.stderr)
+		if m == nil {
+			t.Fatalf("%s: no log time in %q", format, r.stderr)
+		}
+		if ts := m[1] + m[2]; !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$`).MatchString(ts) {
+			t.Errorf("%s log time %q is not RFC 3339 UTC with Z", format, ts)
+		}
+	}
+}

@@ -154,7 +154,7 @@ func (a *app) demo(ctx context.Context, dir string) error {
 		return err
 	}
 	w, err := delivery.New(mb, delivery.Config{Providers: providers, Retry: delivery.DefaultRetryPolicy(),
-		Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Now: a.now})
+		Logger: slog.New(slog.NewTextHandler(a.stderr, logOptions(slog.LevelWarn))), Now: a.now})
 	if err != nil {
 		return err
 	}

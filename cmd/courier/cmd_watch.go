@@ -16,6 +16,7 @@ import (
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery"
+	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/templates"
 )
 
@@ -43,9 +44,9 @@ func (a *app) watchCmd() *cli.Command {
 			var handler slog.Handler
 			switch c.String("log-format") {
 			case "text":
-				handler = slog.NewTextHandler(a.stderr, nil)
+				handler = slog.NewTextHandler(a.stderr, logOptions(slog.LevelInfo))
 			case "json":
-				handler = slog.NewJSONHandler(a.stderr, nil)
+				handler = slog.NewJSONHandler(a.stderr, logOptions(slog.LevelInfo))
 			default:
 				return usageErrorf("--log-format %s: want text or json", c.String("log-format"))
 			}
@@ -170,4 +171,15 @@ func (a *app) printService(kind string, ws *workspace) error {
 		"Binary": esc(exe), "RepoDir": esc(ws.root),
 		"LogPath": esc(filepath.Join(ws.root, ".monoco", "courier-watch.log")), "Label": label,
 	})
+}
+
+// logOptions writes log times as RFC 3339 UTC with Z and milliseconds, like every other timestamp
+// courier writes (contract §4), whatever the local time zone.
+func logOptions(level slog.Level) *slog.HandlerOptions {
+	return &slog.HandlerOptions{Level: level, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
+			return slog.String(slog.TimeKey, mailbox.At(a.Value.Time()).String())
+		}
+		return a
+	}}
 }
