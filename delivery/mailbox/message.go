@@ -95,8 +95,8 @@ type Attempt struct {
 }
 
 // Message is one message file: the frontmatter fields in their canonical order, then the body.
-// Fields after Direction are stamped by courier; the watcher updates only those listed in
-// WatcherFields.
+// Fields after Direction are stamped by courier; the watcher (and `courier retry`) updates only the
+// watcher-updated fields, Status through Seal, which the seal does not cover.
 type Message struct {
 	ID            string         `yaml:"id" json:"id"`
 	Provider      string         `yaml:"provider" json:"provider"`
@@ -135,11 +135,6 @@ type Message struct {
 	// Body is the message content after the frontmatter, byte for byte.
 	Body string `yaml:"-" json:"-"`
 }
-
-// WatcherFields are the frontmatter keys the watcher (and `courier retry`) may change after enqueue;
-// the seal does not cover them.
-var WatcherFields = []string{"status", "retry_count", "next_retry_at", "sent_at", "failed_at",
-	"error_message", "provider_message_id", "due_since", "attempts", "seal"}
 
 // Due reports when m may next be sent: next_retry_at, else schedule_at, else now (zero time).
 func (m *Message) Due() time.Time {
