@@ -2,7 +2,8 @@ package dingtalk
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/monoco/courier/adapters"
@@ -44,10 +45,10 @@ type Channel struct {
 // signing secrets) for the log redactor.
 func Secrets(cfg Config) []string {
 	out := []string{cfg.Webhook, cfg.Secret}
-	for _, name := range sortedKeys(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		out = append(out, cfg.Channels[name].Webhook, cfg.Channels[name].Secret)
 	}
-	return nonEmpty(out)
+	return slices.DeleteFunc(out, func(s string) bool { return s == "" })
 }
 
 // validate checks cfg without echoing any secret and returns the throttle wait.
@@ -60,7 +61,7 @@ func (cfg Config) validate() (time.Duration, error) {
 			return 0, fmt.Errorf("%s: webhook: %w", Name, err)
 		}
 	}
-	for _, name := range sortedKeys(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		if err := adapters.CheckURL(cfg.Channels[name].Webhook); err != nil {
 			return 0, fmt.Errorf("%s: channels.%s.webhook: %w", Name, name, err)
 		}
@@ -70,23 +71,4 @@ func (cfg Config) validate() (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %w", Name, err)
 	}
 	return d, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func nonEmpty(ss []string) []string {
-	out := ss[:0]
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
