@@ -2,8 +2,9 @@ package teams
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ func Secrets(cfg Config) []string {
 	if cfg.Webhook != "" {
 		out = append(out, cfg.Webhook)
 	}
-	for _, name := range sortedKeys(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		if w := cfg.Channels[name].Webhook; w != "" {
 			out = append(out, w)
 		}
@@ -60,7 +61,7 @@ func (cfg Config) validate() (time.Duration, error) {
 			return 0, fmt.Errorf("%s: webhook: %w", Name, err)
 		}
 	}
-	for _, name := range sortedKeys(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		if err := checkHook(cfg.Channels[name].Webhook); err != nil {
 			return 0, fmt.Errorf("%s: channels.%s.webhook: %w", Name, name, err)
 		}
@@ -86,13 +87,4 @@ func checkHook(raw string) error {
 			"(Teams channel → Workflows → \"Post to a channel when a webhook request is received\")")
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
