@@ -2,7 +2,8 @@ package slack
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func Secrets(cfg Config) []string {
 			out = append(out, s)
 		}
 	}
-	for _, name := range sortedKeys(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		if w := cfg.Channels[name].Webhook; w != "" {
 			out = append(out, w)
 		}
@@ -85,7 +86,7 @@ func (cfg Config) validate() (time.Duration, error) {
 			return 0, fmt.Errorf("%s: api_base: %w", Name, err)
 		}
 	}
-	for _, name := range sortedKeys(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		ch := cfg.Channels[name]
 		switch {
 		case ch.Webhook != "":
@@ -105,13 +106,4 @@ func (cfg Config) validate() (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %w", Name, err)
 	}
 	return d, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
