@@ -3,7 +3,8 @@ package delivery
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -81,16 +82,16 @@ func (m *metrics) write(out io.Writer, states map[string]int) error {
 	ew.printf("# HELP courier_retries_total Sends deferred for a later attempt (transient failure or rate limit).\n")
 	ew.printf("# TYPE courier_retries_total counter\ncourier_retries_total %d\n", m.retries)
 	ew.printf("# HELP courier_sent_total Messages sent and archived.\n# TYPE courier_sent_total counter\n")
-	for _, p := range sortedKeys(m.sentN) {
+	for _, p := range slices.Sorted(maps.Keys(m.sentN)) {
 		ew.printf("courier_sent_total{provider=%q} %d\n", p, m.sentN[p])
 	}
 	ew.printf("# HELP courier_failed_total Messages dead-lettered.\n# TYPE courier_failed_total counter\n")
-	for _, p := range sortedKeys(m.failedN) {
+	for _, p := range slices.Sorted(maps.Keys(m.failedN)) {
 		ew.printf("courier_failed_total{provider=%q} %d\n", p, m.failedN[p])
 	}
 	ew.printf("# HELP courier_send_duration_seconds Duration of one send attempt.\n")
 	ew.printf("# TYPE courier_send_duration_seconds histogram\n")
-	for _, p := range sortedKeys(m.hist) {
+	for _, p := range slices.Sorted(maps.Keys(m.hist)) {
 		h := m.hist[p]
 		var cum uint64
 		for i, b := range durationBuckets {
@@ -114,13 +115,4 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
