@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -146,7 +148,7 @@ func (s *semantic) provider(m *mailbox.Message) {
 // configured lists the configured, known providers, "file" always among them.
 func (s *semantic) configured() []string {
 	out := []string{}
-	for _, k := range sortedKeys(s.cfg.Providers) {
+	for _, k := range slices.Sorted(maps.Keys(s.cfg.Providers)) {
 		if contains(KnownProviders(), k) && k != "file" {
 			out = append(out, k)
 		}
@@ -332,7 +334,7 @@ func badString(v any, p string) (string, bool) {
 	case string:
 		return p, !yamlRoundTrips(t)
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			kp := joinPath(p, k)
 			if !yamlRoundTrips(k) {
 				return kp, true
