@@ -61,6 +61,21 @@ func atxHeading(t string) (string, bool) {
 	return h, h != ""
 }
 
+// IsMobile reports whether a mention target is a mobile number: digits, after an optional "+".
+// DingTalk and WeCom mention mobiles and user ids in separate lists.
+func IsMobile(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // CardObject parses a `card` body: a JSON or YAML object (contract §2). The result uses only JSON
 // types (map[string]any, []any, string, float64/int, bool, nil), so it marshals back to JSON.
 func CardObject(body string) (map[string]any, error) {

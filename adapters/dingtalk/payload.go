@@ -96,7 +96,7 @@ func mentions(ms []mailbox.Mention) (*at, []string) {
 			if t == "" {
 				continue
 			}
-			if isDigits(t) {
+			if adapters.IsMobile(t) {
 				a.AtMobiles = append(a.AtMobiles, t)
 			} else {
 				a.AtUserIDs = append(a.AtUserIDs, t)
@@ -138,19 +138,6 @@ func containsWord(s, t string) bool {
 		}
 		i = i + j + 1
 	}
-}
-
-func isDigits(s string) bool {
-	s = strings.TrimPrefix(s, "+")
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Check reports what DingTalk would refuse, before enqueue: content type html, mentions of type

@@ -74,7 +74,7 @@ func mentions(ms []mailbox.Mention) (users, mobiles []string) {
 			t := strings.TrimSpace(mt.Target)
 			switch {
 			case t == "":
-			case isDigits(t):
+			case adapters.IsMobile(t):
 				mobiles = append(mobiles, t)
 			default:
 				users = append(users, t)
@@ -82,19 +82,6 @@ func mentions(ms []mailbox.Mention) (users, mobiles []string) {
 		}
 	}
 	return users, mobiles
-}
-
-func isDigits(s string) bool {
-	s = strings.TrimPrefix(s, "+")
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Check reports what WeCom would refuse, before enqueue: content type html; mentions other than
@@ -109,7 +96,7 @@ func Check(m *mailbox.Message) error {
 				Msg: fmt.Sprintf("%s supports mentions of type user and all, not %q", Name, mt.Type)}
 		case mt.Type != "all" && strings.TrimSpace(mt.Target) == "":
 			return &adapters.CheckError{Field: "mentions", Msg: "a user mention needs a target (user id or mobile)"}
-		case ct == mailbox.ContentMarkdown && (mt.Type == "all" || isDigits(strings.TrimSpace(mt.Target))):
+		case ct == mailbox.ContentMarkdown && (mt.Type == "all" || adapters.IsMobile(strings.TrimSpace(mt.Target))):
 			return &adapters.CheckError{Field: "mentions",
 				Msg: Name + " markdown can mention user ids only (use content_type text for @all or mobiles)"}
 		}
