@@ -10,7 +10,17 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/monoco/courier/delivery/mailbox"
 )
+
+// ContentType is m's content type, text when it has none.
+func ContentType(m *mailbox.Message) string {
+	if m.ContentType == "" {
+		return mailbox.ContentText
+	}
+	return m.ContentType
+}
 
 // Title is the title of a markdown or card message on IM providers (contract §11): subject, else
 // the first Markdown heading (ATX `# …` or setext), else the first non-empty line of body.

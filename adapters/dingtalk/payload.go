@@ -23,7 +23,7 @@ type at struct {
 func render(m *mailbox.Message) ([]byte, error) {
 	a, suffix := mentions(m.Mentions)
 	var p map[string]any
-	switch ct := contentType(m); ct {
+	switch ct := adapters.ContentType(m); ct {
 	case mailbox.ContentText:
 		p = map[string]any{"msgtype": "text", "text": map[string]any{"content": appendMentions(m.Body, suffix, " ")}}
 	case mailbox.ContentMarkdown:
@@ -69,13 +69,6 @@ func cardPayload(m *mailbox.Message, obj map[string]any) (map[string]any, error)
 		card["title"] = adapters.Title(m.Subject, text)
 	}
 	return map[string]any{"msgtype": "actionCard", "actionCard": card}, nil
-}
-
-func contentType(m *mailbox.Message) string {
-	if m.ContentType == "" {
-		return mailbox.ContentText
-	}
-	return m.ContentType
 }
 
 // mentions maps courier mentions to DingTalk's at block and the `@…` text DingTalk requires in the
@@ -153,7 +146,7 @@ func Check(m *mailbox.Message) error {
 			return &adapters.CheckError{Field: "mentions", Msg: "a user mention needs a target (mobile or user id)"}
 		}
 	}
-	if ct := contentType(m); ct != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
+	if ct := adapters.ContentType(m); ct != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
 		return &adapters.CheckError{Field: "body", Msg: "empty: " + Name + " refuses empty messages"}
 	}
 	b, err := render(m)

@@ -13,7 +13,7 @@ import (
 // body is one markdown element; card → interactive with the body object as the card (an object
 // with its own msg_type is sent as the whole payload).
 func render(m *mailbox.Message) (map[string]any, error) {
-	switch ct := contentType(m); ct {
+	switch ct := adapters.ContentType(m); ct {
 	case mailbox.ContentText:
 		return map[string]any{"msg_type": "text", "content": map[string]any{
 			"text": withMentions(m.Body, textMentions(m.Mentions)),
@@ -42,13 +42,6 @@ func render(m *mailbox.Message) (map[string]any, error) {
 		return nil, &adapters.CheckError{Field: "content_type",
 			Msg: fmt.Sprintf("%s does not support %q (use text, markdown or card)", Name, ct)}
 	}
-}
-
-func contentType(m *mailbox.Message) string {
-	if m.ContentType == "" {
-		return mailbox.ContentText
-	}
-	return m.ContentType
 }
 
 // textMentions renders mentions for text messages: <at user_id="ou_…">Name</at>, and
@@ -122,7 +115,7 @@ func Check(m *mailbox.Message) error {
 			return &adapters.CheckError{Field: "mentions", Msg: "a user mention needs a target (open_id or user_id)"}
 		}
 	}
-	if contentType(m) != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
+	if adapters.ContentType(m) != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
 		return &adapters.CheckError{Field: "body", Msg: "empty: " + Name + " refuses empty messages"}
 	}
 	p, err := render(m)

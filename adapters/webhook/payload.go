@@ -47,10 +47,7 @@ type data struct {
 
 // render encodes m as a courier.message event stamped with now.
 func render(m *mailbox.Message, now time.Time) ([]byte, error) {
-	ct := m.ContentType
-	if ct == "" {
-		ct = mailbox.ContentText
-	}
+	ct := adapters.ContentType(m)
 	d := data{ID: m.ID, Provider: m.Provider, To: m.To, Cc: m.Cc, Bcc: m.Bcc, Subject: m.Subject,
 		ContentType: ct, ReplyTo: m.ReplyTo, ThreadKey: m.ThreadKey, ThreadRoot: m.ThreadRoot,
 		Session: m.Session, Participants: m.Participants, Mentions: m.Mentions,

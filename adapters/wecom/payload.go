@@ -13,7 +13,7 @@ import (
 // mentions); card → the body object as a whole WeCom payload (it must name its msgtype, e.g.
 // template_card or news).
 func render(m *mailbox.Message) (map[string]any, error) {
-	switch ct := contentType(m); ct {
+	switch ct := adapters.ContentType(m); ct {
 	case mailbox.ContentText:
 		text := map[string]any{"content": m.Body}
 		users, mobiles := mentions(m.Mentions)
@@ -57,13 +57,6 @@ func render(m *mailbox.Message) (map[string]any, error) {
 	}
 }
 
-func contentType(m *mailbox.Message) string {
-	if m.ContentType == "" {
-		return mailbox.ContentText
-	}
-	return m.ContentType
-}
-
 // mentions splits mentions into user ids (type all → "@all") and mobile numbers (digits).
 func mentions(ms []mailbox.Mention) (users, mobiles []string) {
 	for _, mt := range ms {
@@ -88,7 +81,7 @@ func mentions(ms []mailbox.Mention) (users, mobiles []string) {
 // user and all (and, in markdown, anything but user ids); an empty body; text.content over
 // MaxText bytes or markdown.content over MaxMarkdown bytes; a card that is not a whole payload.
 func Check(m *mailbox.Message) error {
-	ct := contentType(m)
+	ct := adapters.ContentType(m)
 	for _, mt := range m.Mentions {
 		switch {
 		case mt.Type != "user" && mt.Type != "all" && mt.Type != "":
