@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func (s *Sender) route(m *mailbox.Message) (hook, channel string, err error) {
 	}
 	var found []string
 	for _, t := range m.To {
-		if t = strings.TrimSpace(t); channelRef.MatchString(t) && !contains(found, t) {
+		if t = strings.TrimSpace(t); channelRef.MatchString(t) && !slices.Contains(found, t) {
 			found = append(found, t)
 		}
 	}
@@ -115,15 +116,6 @@ func (s *Sender) route(m *mailbox.Message) (hook, channel string, err error) {
 
 // channelRef is a conversation id (C…, G…, D…, or a user id for a DM) or a channel name.
 var channelRef = regexp.MustCompile(`^(?:[CGDUW][A-Z0-9]{6,}|#?[a-z0-9][a-z0-9._-]{0,79})$`)
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
 
 // webhook posts p to an incoming webhook.
 func (s *Sender) webhook(ctx context.Context, hook string, p map[string]any) error {
