@@ -1,6 +1,7 @@
 // Package adapters holds what every provider adapter shares: failure classification (permanent,
 // transient, rate limited), a redactor that removes secrets by value, HTTP helpers that always time out
-// and close bodies, and the contract test suite each adapter runs (contract.go, used from tests).
+// and close bodies, and rendering helpers (titles, cards, channel aliases). The contract test suite each
+// adapter runs is in package adapterstest.
 package adapters
 
 import (
