@@ -64,9 +64,9 @@ func StateOf(e mailbox.Entry) string {
 	return string(e.State)
 }
 
-// ListQueue returns the messages that f selects, by provider then file name (enqueue order). A file
-// that cannot be parsed still appears, with status "unreadable" and the reason as error_message (its
-// dead-letter sidecar's reason when it has one).
+// ListQueue returns the messages that f selects, by provider then enqueue order (created_at; for an
+// unreadable file, its modification time). A file that cannot be parsed still appears, with status
+// "unreadable" and the reason as error_message (its dead-letter sidecar's reason when it has one).
 func ListQueue(mb *mailbox.Mailbox, f QueueFilter) ([]QueueItem, error) {
 	var states []mailbox.State
 	switch f.State {
