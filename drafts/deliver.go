@@ -55,8 +55,9 @@ type Deliverer struct {
 //
 // Exactly once, under the mailbox's delivery lock: a draft version (path + blob id) whose ledger
 // entry is done is skipped (unless o.Force); an entry left as an intent by a crashed run is completed
-// by enqueueing only the recorded files that are nowhere in the mailbox, under their recorded names;
-// any other draft is stamped and its intent recorded. Only when every intent is durable are the
+// by enqueueing only the recorded files that are nowhere in the mailbox, under their recorded names
+// (when none of them reached the mailbox, the draft is stamped again with this run's times under the
+// recorded ids, so drafts keep their path order); any other draft is stamped and its intent recorded. Only when every intent is durable are the
 // messages enqueued (in path order), and only then are the entries marked done. A crash at any point
 // leaves each draft either enqueued or recoverable by the next run.
 func (d *Deliverer) Deliver(ctx context.Context, inputs []Input, o Options) (*Result, error) {
