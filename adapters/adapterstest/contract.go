@@ -35,7 +35,7 @@ import (
 //				},
 //				Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapterstest.Behaviour) {
 //					// verify the request as the provider would, then answer the provider's way:
-//					// Succeed, FailTransient, FailPermanent, RateLimit (set "Retry-After" to
+//					// BehaveSucceed, BehaveTransient, BehavePermanent, BehaveRateLimit (set "Retry-After" to
 //					// adapterstest.ContractRetryAfterHeader where the provider sends one).
 //				},
 //			}.Start,
