@@ -35,8 +35,8 @@ func configErrorf(format string, args ...any) error {
 // silent is an exit with code whose explanation was already printed.
 func silent(code int) error { return &exitError{code: code} }
 
-// report prints err (one line per line, prefixed "courier: " unless it already names a file) and
-// returns its exit code.
+// report prints err (one line per line, each prefixed "courier: " unless it already starts with it;
+// nothing for a silent exit) and returns its exit code.
 func report(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
