@@ -1,7 +1,6 @@
 package dingtalk
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -53,22 +52,7 @@ func Secrets(cfg Config) []string {
 
 // validate checks cfg without echoing any secret and returns the throttle wait.
 func (cfg Config) validate() (time.Duration, error) {
-	if cfg.Webhook == "" && len(cfg.Channels) == 0 {
-		return 0, fmt.Errorf("%s: webhook: required (or at least one channel)", Name)
-	}
-	if cfg.Webhook != "" {
-		if err := adapters.CheckURL(cfg.Webhook); err != nil {
-			return 0, fmt.Errorf("%s: webhook: %w", Name, err)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
-		if err := adapters.CheckURL(cfg.Channels[name].Webhook); err != nil {
-			return 0, fmt.Errorf("%s: channels.%s.webhook: %w", Name, name, err)
-		}
-	}
-	d, err := adapters.ThrottleWait(cfg.ThrottleWait, DefaultThrottleWait)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", Name, err)
-	}
-	return d, nil
+	return adapters.Robot[Channel]{Provider: Name, Webhook: cfg.Webhook, Channels: cfg.Channels,
+		Hook: func(c Channel) string { return c.Webhook }, ThrottleWait: cfg.ThrottleWait,
+		DefaultWait: DefaultThrottleWait}.Validate()
 }
