@@ -26,7 +26,7 @@ type engine struct {
 	dirMod      map[string]time.Time // provider → outbound dir mtime at its last complete listing
 	fsw         *fsnotify.Watcher
 	watched     map[string]bool
-	parses      int // files read by see (tests check that rescans do not re-read)
+	parses      int           // files read by see (tests check that rescans do not re-read)
 	unarchived  []*unarchived // accepted by a provider, archive write failed: retried every Interval
 }
 
