@@ -93,9 +93,20 @@ func TestArchiveFailureNeverResends(t *testing.T) {
 
 // TestAcceptedRecordIsArchivedNotSent: a message file whose acceptance was recorded (status sent,
 // left in outbound by a watcher that stopped before its archive write succeeded) is archived without
-// being sent again.
+// being sent again, even when its provider is no longer configured.
 func TestAcceptedRecordIsArchivedNotSent(t *testing.T) {
+	for _, configured := range []bool{true, false} {
+		t.Run(map[bool]string{true: "configured", false: "provider no longer configured"}[configured], func(t *testing.T) {
+			testAcceptedRecord(t, configured)
+		})
+	}
+}
+
+func testAcceptedRecord(t *testing.T, configured bool) {
 	f := newFixture(t)
+	if !configured {
+		f.cfg.Providers = map[string]Provider{"other": {Sender: f.snd}}
+	}
 	m := f.enqueue(t, f.msg("test", "ops"))
 	e, _ := f.find(t, m.ID)
 	c, err := f.mb.NewClaimer()

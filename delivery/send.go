@@ -124,6 +124,9 @@ func (en *engine) admit(claimed string, res result) (*mailbox.Message, result, b
 		return nil, en.release(claimed, res, outError, time.Time{}), false
 	}
 	now := w.cfg.Now()
+	if sealReason == "" && m.Status == mailbox.StatusSent {
+		return m, res, true // accepted before: archived whether or not its provider is still configured
+	}
 	if _, ok := w.cfg.Providers[e.provider]; !ok {
 		// Both reasons when both hold: an operator fixing the configuration must still see a forgery.
 		reason := fmt.Sprintf("provider %s is not configured", e.provider)
