@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -317,5 +318,28 @@ func TestOversizedOutboundFile(t *testing.T) {
 	}
 	if r := mailbox.ReadReason(dead); !strings.Contains(r, "too large") {
 		t.Errorf("reason %q", r)
+	}
+}
+
+// TestExpiryJobWithLaterDeadline: an expiry job for a message whose deadline moved (requeued while its
+// channel was paused) releases it and reports the new deadline, so the loop does not start it again
+// and again.
+func TestExpiryJobWithLaterDeadline(t *testing.T) {
+	f := newFixture(t)
+	m := f.enqueue(t, f.msg("test", "ops"))
+	en, err := f.watcher(t).start(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer en.close()
+	e := &entry{provider: "test", name: mailbox.FileName(m), deadline: t0}
+	r := en.process(en.sendCtx, job{e: e, expire: "paused"})
+	want := m.CreatedAt.Add(f.cfg.Retry.MaxAge)
+	if r.outcome != outReleased || !r.deadline.Equal(want) {
+		t.Fatalf("outcome %d deadline %v, want released with %v", r.outcome, r.deadline, want)
+	}
+	f.mustState(t, m.ID, StatePending)
+	if n := f.snd.count(m.ID); n != 0 {
+		t.Errorf("sent %d times", n)
 	}
 }

@@ -241,6 +241,9 @@ func (en *engine) settle(r result) {
 		en.ix.remove(e)
 	case outDeferred, outReleased:
 		e.mod, e.size = r.mod, r.size
+		if !r.deadline.IsZero() {
+			e.deadline = r.deadline
+		}
 		en.ix.place(e, r.due, now)
 	case outError:
 		en.ix.place(e, now.Add(en.w.cfg.Interval), now) // don't spin on a failing mailbox

@@ -32,6 +32,8 @@ type result struct {
 	size    int64         //
 	pause   time.Duration // the provider throttled the channel for this long
 	reason  string        // deferred after a rate limit: the provider's answer
+	// deadline, when set, is the message's max_age deadline as read from the file now.
+	deadline time.Time
 	// requested is set once Send was called: the channel's rate token is spent.
 	requested bool
 	accepted  *unarchived // outAccepted: what the loop retries
@@ -85,6 +87,7 @@ func (en *engine) process(sendCtx context.Context, j job) result {
 		return en.dead(claimed, m, res, now, fmt.Sprintf("gave up after max_age %s: %s", w.cfg.Retry.MaxAge, j.expire))
 	}
 	if due := m.Due(); due.After(now) || j.expire != "" {
+		res.deadline = deadline // an expiry job found a later deadline (requeued meanwhile)
 		return en.release(claimed, res, outReleased, due)
 	}
 
