@@ -8,13 +8,15 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Handler is the watcher's local HTTP API (contract §7, §11):
+// Handler is the watcher's local HTTP API (docs/protocol.md, "Local API"):
 //
 //	GET  /healthz                                → 200 {"status":"ok"}
 //	GET  /metrics                                → Prometheus text format
@@ -22,8 +24,10 @@ import (
 //	POST /api/v1/courier/outbound/send           → sweep now, 202 {"status":"sweeping"}
 //	POST /api/v1/courier/outbound/retry/{id}     → 200 {"id","state":"pending"}; 404 unknown; 409 not dead
 //
-// Every POST needs Content-Type: application/json (415 otherwise), which no browser sends cross-site
-// without a preflight. With a non-empty token every request needs `Authorization: Bearer <token>`
+// A request whose Host is not a loopback name or address (localhost, 127.0.0.0/8, ::1) nor one of
+// Config.APIHosts, or that carries an Origin naming another host, gets 403: a web page reached
+// through DNS rebinding or another site cannot use the API. Every POST needs Content-Type:
+// application/json (415 otherwise), which no browser sends cross-site without a preflight. With a non-empty token every request needs `Authorization: Bearer <token>`
 // (401 otherwise). Errors are JSON: {"error": "…"}.
 func (w *Watcher) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
@@ -37,13 +41,25 @@ func (w *Watcher) Handler(token string) http.Handler {
 		writeJSON(rw, http.StatusAccepted, map[string]string{"status": "sweeping"})
 	})
 	mux.HandleFunc("POST /api/v1/courier/outbound/retry/{id}", w.serveRetry)
-	return guard(token, mux)
+	return guard(token, w.cfg.APIHosts, mux)
 }
 
-// guard enforces the bearer token and the JSON content type of POSTs.
-func guard(token string, next http.Handler) http.Handler {
+// guard enforces the allowed hosts, the bearer token and the JSON content type of POSTs.
+func guard(token string, hosts []string, next http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(token))
+	allowed := map[string]bool{}
+	for _, h := range hosts {
+		allowed[normHost(h)] = true
+	}
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if !hostAllowed(hostOnly(r.Host), allowed) {
+			writeError(rw, http.StatusForbidden, "host not allowed (only loopback names and watch.api_hosts)")
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && !originAllowed(o, allowed) {
+			writeError(rw, http.StatusForbidden, "origin not allowed (only loopback names and watch.api_hosts)")
+			return
+		}
 		if token != "" {
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
@@ -130,4 +146,39 @@ func writeJSON(rw http.ResponseWriter, code int, v any) {
 
 func writeError(rw http.ResponseWriter, code int, msg string) {
 	writeJSON(rw, code, map[string]string{"error": msg})
+}
+
+// hostAllowed reports whether h (without port) is a loopback name or address or in allowed.
+func hostAllowed(h string, allowed map[string]bool) bool {
+	h = normHost(h)
+	if h == "" {
+		return false
+	}
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || allowed[h] {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// originAllowed reports whether the Origin header o names an allowed host ("null" never does).
+func originAllowed(o string, allowed map[string]bool) bool {
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return hostAllowed(u.Hostname(), allowed)
+}
+
+// hostOnly strips the port from a Host header value ("[::1]:8080" → "::1").
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
+}
+
+// normHost lower-cases h and drops a port, brackets and a trailing dot.
+func normHost(h string) string {
+	return strings.TrimSuffix(strings.ToLower(hostOnly(strings.TrimSpace(h))), ".")
 }

@@ -14,6 +14,7 @@ import (
 func apiCall(t *testing.T, h http.Handler, method, path, ctype, token, body string) (*http.Response, string) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Host = "127.0.0.1:8787" // as a local client addresses the API (httptest's default is example.com)
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
@@ -129,6 +130,44 @@ func TestMetrics(t *testing.T) {
 	} {
 		if values[k] != want {
 			t.Errorf("%s = %q, want %q", k, values[k], want)
+		}
+	}
+}
+
+// TestAPIHostAndOrigin: DNS rebinding (a foreign Host) and a foreign Origin get 403; loopback names,
+// addresses and the configured api_hosts are answered.
+func TestAPIHostAndOrigin(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.APIHosts = []string{"Courier.Internal"}
+	h := f.watcher(t).Handler("")
+	for _, tc := range []struct {
+		name, host, origin string
+		want               int
+	}{
+		{"loopback address", "127.0.0.1:8787", "", 200},
+		{"other 127/8 address", "127.3.4.5", "", 200},
+		{"ipv6 loopback", "[::1]:8787", "", 200},
+		{"localhost", "localhost:8787", "", 200},
+		{"localhost with trailing dot", "LOCALHOST.:8787", "", 200},
+		{"api_hosts", "courier.internal:8787", "", 200},
+		{"loopback origin", "127.0.0.1:8787", "http://localhost:3000", 200},
+		{"api_hosts origin", "127.0.0.1:8787", "https://courier.internal", 200},
+		{"dns rebinding", "evil.example:8787", "", 403},
+		{"rebinding without port", "evil.example", "", 403},
+		{"empty host", "", "", 403},
+		{"non-loopback address", "192.168.1.10:8787", "", 403},
+		{"foreign origin", "127.0.0.1:8787", "https://evil.example", 403},
+		{"null origin", "127.0.0.1:8787", "null", 403},
+	} {
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		req.Host = tc.host
+		if tc.origin != "" {
+			req.Header.Set("Origin", tc.origin)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.name, rec.Code, rec.Body, tc.want)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Benchmarks (contract: performance lives here, never in timed assertions). Run with
+// Benchmarks (performance lives here, never in timed assertions). Run with
 //
 //	go test -run '^$' -bench . ./delivery/
 //

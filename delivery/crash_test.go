@@ -176,3 +176,50 @@ func TestSIGTERMReleasesInFlight(t *testing.T) {
 		t.Errorf("claims left behind: %v", c)
 	}
 }
+
+// TestCrashAfterAcceptanceNotResent: the provider accepted a message but its archive write fails
+// (archive/test is not a directory); the acceptance is recorded in the claim. After kill -9 and a
+// fixed archive, the next watcher archives it without sending it again. `courier queue` lists it as
+// sent with the error meanwhile.
+func TestCrashAfterAcceptanceNotResent(t *testing.T) {
+	f := newFixture(t)
+	f.realClock()
+	blocker := f.mb.Dir(mailbox.Archive, "test")
+	if err := os.WriteFile(blocker, []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startChild(t, f.mb, "a", "ok")
+	m := f.enqueue(t, f.msg("test", "ops"))
+	eventually(t, 10*time.Second, "acceptance recorded in the claim", func() bool {
+		for _, c := range claimFiles(t, f.mb) {
+			if got, err := mailbox.Read(c); err == nil && got.ID == m.ID && got.Status == mailbox.StatusSent {
+				return true
+			}
+		}
+		return false
+	})
+	a.kill9(t)
+	it := queueItemOf(t, f.mb, m.ID)
+	if it == nil || it.State != StateSent || it.ErrorMessage == nil || !strings.Contains(*it.ErrorMessage, "archive") {
+		t.Fatalf("queue item after the crash %+v, want sent with the archive error", it)
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	b := startChild(t, f.mb, "b", "ok")
+	eventually(t, 10*time.Second, "archived", func() bool { return countState(t, f.mb, mailbox.Archive) == 1 })
+	b.stop(t)
+	if b.has("start " + m.ID) {
+		t.Error("the second watcher sent the accepted message again")
+	}
+	if n := strings.Count(strings.Join(a.lines(), "\n"), "start "+m.ID); n != 1 {
+		t.Errorf("first watcher sent it %d times, want 1", n)
+	}
+	got := f.mustState(t, m.ID, StateSent)
+	if got.ProviderMessageID != "crash-"+m.ID || got.ErrorMessage != nil {
+		t.Errorf("archived %+v", got)
+	}
+	if c := claimFiles(t, f.mb); len(c) != 0 {
+		t.Errorf("claims left behind: %v", c)
+	}
+}

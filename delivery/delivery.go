@@ -52,6 +52,11 @@ type Config struct {
 	// is dead-lettered ("provider <p> is not configured"), never skipped.
 	Providers map[string]Provider
 
+	// APIHosts are host names (or addresses) besides the loopback ones that the local API answers
+	// to, in the Host and Origin headers (config watch.api_hosts). Compared without port, case-
+	// insensitively.
+	APIHosts []string
+
 	Logger *slog.Logger        // default: discard
 	Now    func() time.Time    // clock (default time.Now); tests inject a fake
 	Redact func(string) string // applied to every error_message and log line from a send error

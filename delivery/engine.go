@@ -17,7 +17,6 @@ import (
 type engine struct {
 	w           *Watcher
 	claimer     *mailbox.Claimer
-	sealer      *mailbox.Sealer
 	ix          *index
 	results     chan result
 	inflight    int
@@ -27,14 +26,15 @@ type engine struct {
 	dirMod      map[string]time.Time // provider → outbound dir mtime at its last complete listing
 	fsw         *fsnotify.Watcher
 	watched     map[string]bool
-	parses      int // files read by see (tests check that rescans do not re-read)
+	parses      int           // files read by see (tests check that rescans do not re-read)
+	unarchived  []*unarchived // accepted by a provider, archive write failed: retried every Interval
 }
 
-func (w *Watcher) start(notify bool) (*engine, error) {
+func (w *Watcher) start(ctx context.Context, notify bool) (*engine, error) {
 	if !w.busy.CompareAndSwap(false, true) {
 		return nil, ErrBusy
 	}
-	en, err := w.newEngine(notify)
+	en, err := w.newEngine(ctx, notify)
 	if err != nil {
 		w.busy.Store(false)
 		return nil, err
@@ -42,18 +42,19 @@ func (w *Watcher) start(notify bool) (*engine, error) {
 	return en, nil
 }
 
-func (w *Watcher) newEngine(notify bool) (*engine, error) {
-	sealer, err := w.mb.Sealer()
-	if err != nil {
+// newEngine prepares a run. Sends get a context that keeps ctx's values but not its cancellation:
+// shutdown cancels them only once the grace period is over.
+func (w *Watcher) newEngine(ctx context.Context, notify bool) (*engine, error) {
+	if _, err := w.mb.Sealer(); err != nil { // creates the key on first use
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	claimer, err := w.mb.NewClaimer()
 	if err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	en := &engine{w: w, claimer: claimer, sealer: sealer, results: make(chan result, w.cfg.Concurrency),
-		sendCtx: ctx, cancelSends: cancel, dirMod: map[string]time.Time{}, watched: map[string]bool{},
+	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	en := &engine{w: w, claimer: claimer, results: make(chan result, w.cfg.Concurrency),
+		sendCtx: sendCtx, cancelSends: cancel, dirMod: map[string]time.Time{}, watched: map[string]bool{},
 		ix: newIndex(func(p string) Rate { return w.cfg.Providers[p].Rate })}
 	en.recover()
 	if n, err := w.mb.RemoveStaleTemps(time.Hour, w.cfg.Now()); err != nil || n > 0 {
@@ -106,7 +107,7 @@ func (en *engine) recover() {
 // to ShutdownGrace, then cancels them and releases their claims back to the queue. It returns nil on
 // a clean stop.
 func (w *Watcher) Run(ctx context.Context) error {
-	en, err := w.start(true)
+	en, err := w.start(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -149,6 +150,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 			}
 			en.scanAll(true)
 		case <-ticker.C:
+			en.retryArchives()
 			en.recover()
 			en.scanAll(false)
 		case <-w.sweep:
@@ -163,7 +165,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 // buckets), then returns what it did. Messages that a provider throttled, or that a failure deferred,
 // stay queued for a later run. If ctx is cancelled it stops like Run and returns ctx.Err().
 func (w *Watcher) Once(ctx context.Context) (Summary, error) {
-	en, err := w.start(false)
+	en, err := w.start(ctx, false)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -178,6 +180,9 @@ func (w *Watcher) Once(ctx context.Context) (Summary, error) {
 		}
 		rateWake, _ := en.dispatch()
 		if en.inflight == 0 && rateWake.IsZero() {
+			// Accepted messages whose archive write still fails go back to outbound with their
+			// acceptance recorded (status sent): the next run archives them without sending.
+			en.retryArchives()
 			return en.sum, nil
 		}
 		timer.Reset(until(rateWake, w.cfg.Now(), time.Hour))
@@ -207,12 +212,12 @@ func (en *engine) dispatch() (rateWake, pauseWake time.Time) {
 	now := en.w.cfg.Now()
 	en.ix.promote(now)
 	for en.inflight < en.w.cfg.Concurrency {
-		e, rw, pw := en.ix.take(now)
-		if e == nil {
+		j, rw, pw := en.ix.take(now)
+		if j.e == nil {
 			return rw, pw
 		}
 		en.inflight++
-		go func() { en.results <- en.process(en.sendCtx, e) }()
+		go func() { en.results <- en.process(en.sendCtx, j) }()
 	}
 	return time.Time{}, time.Time{}
 }
@@ -225,18 +230,26 @@ func (en *engine) settle(r result) {
 	now := en.w.cfg.Now()
 	if r.pause > 0 {
 		e.ch.pausedUntil = now.Add(r.pause)
+		e.ch.pauseReason = fmt.Sprintf("its channel is paused until %s by the provider's rate limit (%s)",
+			e.ch.pausedUntil.UTC().Format(time.RFC3339), r.reason)
 	}
 	switch r.outcome {
+	case outAccepted:
+		en.unarchived = append(en.unarchived, r.accepted)
+		en.ix.remove(e)
 	case outGone, outSent, outDead:
 		en.ix.remove(e)
 	case outDeferred, outReleased:
 		e.mod, e.size = r.mod, r.size
+		if !r.deadline.IsZero() {
+			e.deadline = r.deadline
+		}
 		en.ix.place(e, r.due, now)
 	case outError:
 		en.ix.place(e, now.Add(en.w.cfg.Interval), now) // don't spin on a failing mailbox
 	}
 	switch r.outcome {
-	case outSent:
+	case outSent, outAccepted:
 		en.sum.Sent++
 	case outDead:
 		en.sum.DeadLettered++

@@ -28,6 +28,7 @@ type entry struct {
 	mod            time.Time // of the file when last parsed
 	size           int64
 	due            time.Time
+	deadline       time.Time // max_age runs out (zero when unknown: the file was not parsed)
 	ch             *channel
 	inflight       bool
 	ready          bool
@@ -54,6 +55,7 @@ type channel struct {
 	busy        bool     // a send is in flight
 	lim         *rate.Limiter
 	pausedUntil time.Time // throttled by the provider
+	pauseReason string    // why, for the messages whose deadline passes meanwhile
 }
 
 type heapItem struct {
@@ -172,10 +174,13 @@ func (ix *index) nextDue() time.Time {
 }
 
 // take starts the next entry that may be sent at now: the first ready entry of a channel with nothing
-// in flight, no provider throttle and a token in its bucket. When none can start it returns nil and
-// the earliest times a channel blocked by its token bucket (rateWake) or by a provider throttle
-// (pauseWake) may go again (zero when none is).
-func (ix *index) take(now time.Time) (e *entry, rateWake, pauseWake time.Time) {
+// in flight, no provider throttle and a token in its bucket. A paused channel never holds a message
+// past its max_age deadline: a ready entry whose deadline has passed while its channel is paused is
+// started as an expiry job (the worker dead-letters it, naming the pause). When none can start it
+// returns a job without entry and the earliest times a channel blocked by its token bucket (rateWake)
+// or by a provider throttle (pauseWake, or the first deadline among its entries) may go again (zero
+// when none is).
+func (ix *index) take(now time.Time) (j job, rateWake, pauseWake time.Time) {
 	for ch := range ix.active {
 		if len(ch.ready) == 0 {
 			delete(ix.active, ch)
@@ -186,6 +191,15 @@ func (ix *index) take(now time.Time) (e *entry, rateWake, pauseWake time.Time) {
 		}
 		if ch.pausedUntil.After(now) {
 			pauseWake = earliest(pauseWake, ch.pausedUntil)
+			if e := ch.expired(now); e != nil {
+				ix.start(e)
+				return job{e: e, expire: ch.pauseReason}, time.Time{}, time.Time{}
+			}
+			for _, e := range ch.ready {
+				if !e.deadline.IsZero() {
+					pauseWake = earliest(pauseWake, e.deadline)
+				}
+			}
 			continue
 		}
 		if ch.lim != nil && ch.lim.TokensAt(now) < 1 {
@@ -196,13 +210,28 @@ func (ix *index) take(now time.Time) (e *entry, rateWake, pauseWake time.Time) {
 		if ch.lim != nil {
 			e.resv, e.resvAt = ch.lim.ReserveN(now, 1), now // available now: TokensAt says so
 		}
-		ix.unready(e)
-		e.gen++
-		e.inflight = true
-		ch.busy = true
-		return e, time.Time{}, time.Time{}
+		ix.start(e)
+		return job{e: e}, time.Time{}, time.Time{}
 	}
-	return nil, rateWake, pauseWake
+	return job{}, rateWake, pauseWake
+}
+
+// start marks the ready entry e in flight.
+func (ix *index) start(e *entry) {
+	ix.unready(e)
+	e.gen++
+	e.inflight = true
+	e.ch.busy = true
+}
+
+// expired returns a ready entry of ch whose max_age deadline is not after now (nil when none).
+func (ch *channel) expired(now time.Time) *entry {
+	for _, e := range ch.ready {
+		if !e.deadline.IsZero() && !e.deadline.After(now) {
+			return e
+		}
+	}
+	return nil
 }
 
 // finish marks e's send as over; the caller then places or removes e. Unless a request was made to

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// RetryPolicy decides how often and how long a transiently failing message is retried (contract §7).
+// RetryPolicy decides how often and how long a transiently failing message is retried (docs/protocol.md, "Retry and backoff").
 //
 // Every send counts against MaxAttempts, the first one included: with MaxAttempts 3 a message that
 // always fails transiently is sent exactly three times, then dead-lettered. Rate-limited answers do
@@ -28,7 +28,7 @@ type RetryPolicy struct {
 	MaxAge       time.Duration // give up this long after the first due time (default 24h)
 }
 
-// DefaultRetryPolicy is the policy of contract §10: 8 attempts, 5s initial delay, ×2, 15m cap, 24h.
+// DefaultRetryPolicy is the default policy (docs/protocol.md, "Retry and backoff"): 8 attempts, 5s initial delay, ×2, 15m cap, 24h.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 8, InitialDelay: 5 * time.Second, MaxDelay: 15 * time.Minute,
 		Multiplier: 2, MaxAge: 24 * time.Hour}

@@ -5,15 +5,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// The state names of contract §11, used by `courier queue --state`, --json output and the API.
+// The state names (docs/protocol.md, "States"), used by `courier queue --state`, --json output and the API.
 const (
 	StatePending = "pending" // in outbound/, including waiting for a retry
 	StateSending = "sending" // claimed by a watcher
@@ -80,20 +78,21 @@ func ListQueue(mb *mailbox.Mailbox, f QueueFilter) ([]QueueItem, error) {
 	case StateFailed:
 		states = []mailbox.State{mailbox.DeadLetter}
 	case StateSent:
-		states = []mailbox.State{mailbox.Archive}
+		// outbound too: a message the provider accepted whose archive record is not written yet
+		states = []mailbox.State{mailbox.Archive, mailbox.Outbound}
 	default:
 		return nil, fmt.Errorf("queue: unknown state %q (want pending, sending, failed or sent)", f.State)
 	}
-	entries, err := mb.List(states...)
+	entries, err := mb.ListAll(states...)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	items := []QueueItem{}
 	for _, e := range entries {
-		if (f.Provider != "" && e.Provider != f.Provider) || (f.State != "" && StateOf(e) != f.State) {
+		if f.Provider != "" && e.Provider != f.Provider {
 			continue
 		}
-		if it, ok := queueItem(e); ok {
+		if it, ok := queueItem(e); ok && (f.State == "" || it.State == f.State) {
 			items = append(items, it)
 		}
 	}
@@ -116,18 +115,22 @@ func queueItem(e mailbox.Entry) (QueueItem, bool) {
 	}
 	if err != nil {
 		reason := err.Error()
-		side := filepath.Join(filepath.Dir(e.Path), "."+e.Name+".reason")
-		if b, serr := os.ReadFile(side); serr == nil && len(strings.TrimSpace(string(b))) > 0 {
-			reason = strings.TrimSpace(string(b))
+		if r := mailbox.ReadReason(e.Path); r != "" {
+			reason = r
 		}
 		it.Status, it.ErrorMessage = StatusUnreadable, &reason
-		if fi, serr := os.Stat(e.Path); serr == nil {
+		if fi, serr := os.Lstat(e.Path); serr == nil {
 			it.CreatedAt = mailbox.At(fi.ModTime())
 		}
 		return it, true
 	}
 	it.Status = string(m.Status)
-	if e.Claimed {
+	switch {
+	case m.Status == mailbox.StatusSent:
+		// Accepted by the provider; in outbound or a claim only while its archive write fails
+		// (error_message says why): sent, never sent again.
+		it.State = StateSent
+	case e.Claimed:
 		it.Status = StateSending
 	}
 	if len(m.To) > 0 {

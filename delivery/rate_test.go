@@ -40,18 +40,20 @@ func TestTakeRefund(t *testing.T) {
 		ix.place(e, time.Time{}, t0)
 		es = append(es, e)
 	}
-	e, _, _ := ix.take(t0)
+	j, _, _ := ix.take(t0)
+	e := j.e
 	if e != es[0] {
 		t.Fatalf("take = %v", e)
 	}
 	ix.finish(e, false) // no request made: the token goes back
 	ix.remove(e)
-	if e, _, _ = ix.take(t0.Add(time.Second)); e != es[1] {
-		t.Fatalf("take after a refund = %v, want the next message", e)
+	if j, _, _ = ix.take(t0.Add(time.Second)); j.e != es[1] {
+		t.Fatalf("take after a refund = %v, want the next message", j.e)
 	}
+	e = j.e
 	ix.finish(e, true) // a request was made: the token is spent
 	ix.remove(e)
-	if e, wake, _ := ix.take(t0.Add(2 * time.Second)); e != nil || wake.Before(t0.Add(time.Minute)) {
-		t.Fatalf("take after a send = %v, wake %v; want nil until t0+1m", e, wake)
+	if j, wake, _ := ix.take(t0.Add(2 * time.Second)); j.e != nil || wake.Before(t0.Add(time.Minute)) {
+		t.Fatalf("take after a send = %v, wake %v; want nil until t0+1m", j.e, wake)
 	}
 }

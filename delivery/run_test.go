@@ -148,19 +148,19 @@ func TestTakeSchedulesByNextAllowedTime(t *testing.T) {
 	a1, a2, b1 := add("1.md", "a"), add("2.md", "a"), add("3.md", "b")
 	got := map[*entry]bool{}
 	for range 2 {
-		e, _, _ := ix.take(t0)
-		got[e] = true
+		j, _, _ := ix.take(t0)
+		got[j.e] = true
 	}
 	if !got[a1] || !got[b1] {
 		t.Fatalf("first takes: %v", got)
 	}
 	ix.finish(a1, true)
 	ix.remove(a1)
-	if e, rateWake, _ := ix.take(t0); e != nil || !rateWake.Equal(t0.Add(30*time.Second+time.Millisecond)) {
-		t.Fatalf("take at t0 = %v, wake %v; want nil, t0+30s", e, rateWake)
+	if j, rateWake, _ := ix.take(t0); j.e != nil || !rateWake.Equal(t0.Add(30*time.Second+time.Millisecond)) {
+		t.Fatalf("take at t0 = %v, wake %v; want nil, t0+30s", j.e, rateWake)
 	}
-	if e, _, _ := ix.take(t0.Add(30 * time.Second)); e != a2 {
-		t.Fatalf("take at t0+30s = %v, want a2", e)
+	if j, _, _ := ix.take(t0.Add(30 * time.Second)); j.e != a2 {
+		t.Fatalf("take at t0+30s = %v, want a2", j.e)
 	}
 }
 
@@ -293,7 +293,7 @@ func TestTwoWatchersNeverSendTwice(t *testing.T) {
 func TestBusy(t *testing.T) {
 	f := newFixture(t)
 	w := f.watcher(t)
-	en, err := w.start(false)
+	en, err := w.start(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

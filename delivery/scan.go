@@ -13,8 +13,6 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-var errNotRegular = errors.New("not a regular file")
-
 // scanAll lists outbound/: every provider directory is watched and, when it changed since its last
 // complete listing (or force), listed. Known files are re-read only when their size or mtime changed.
 func (en *engine) scanAll(force bool) {
@@ -59,8 +57,8 @@ func (en *engine) scanDir(provider string, force bool, now time.Time) {
 	}
 	present := make(map[string]bool, len(files))
 	for _, f := range files {
-		if !(f.Type().IsRegular() || f.Type()&fs.ModeSymlink != 0) || !mailbox.IsMessageName(f.Name()) {
-			continue
+		if !mailbox.IsMessageName(f.Name()) {
+			continue // a link, directory, FIFO or socket named *.md is indexed too: see dead-letters it
 		}
 		info, err := f.Info()
 		if err != nil {
@@ -105,7 +103,7 @@ func (en *engine) onEvent(ev fsnotify.Event) {
 	case len(parts) == 2 && mailbox.IsMessageName(parts[1]):
 		provider, name := parts[0], parts[1]
 		info, err := os.Lstat(ev.Name)
-		if err != nil || !(info.Mode().IsRegular() || info.Mode()&fs.ModeSymlink != 0) {
+		if err != nil {
 			if e := en.ix.entries[entryKey(provider, name)]; e != nil && !e.inflight {
 				en.ix.remove(e)
 			}
@@ -115,9 +113,10 @@ func (en *engine) onEvent(ev fsnotify.Event) {
 	}
 }
 
-// see indexes one outbound file, parsing it when it is new or changed. A file that cannot be parsed
-// is due at once: the worker that claims it dead-letters it with the reason. A symlink is never
-// followed: it is due at once too, and dead-lettered as not a regular file.
+// see indexes one outbound entry, parsing it when it is new or changed. A file that cannot be parsed
+// is due at once: the worker that claims it dead-letters it with the reason. A link, directory, FIFO
+// or socket is never opened and a file over mailbox.MaxFileSize never read: each is due at once too,
+// and dead-lettered from its Lstat alone.
 func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
 	k := entryKey(provider, name)
 	e := en.ix.entries[k]
@@ -126,14 +125,17 @@ func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
 	}
 	var due, created time.Time
 	to := ""
-	m, err := (*mailbox.Message)(nil), errNotRegular
-	if info.Mode().IsRegular() {
+	var deadline time.Time
+	path := filepath.Join(en.outboundRoot(), provider, name)
+	m, err := (*mailbox.Message)(nil), mailbox.CheckFile(path, info)
+	if err == nil {
 		en.parses++
-		m, err = mailbox.Read(filepath.Join(en.outboundRoot(), provider, name))
+		m, err = mailbox.Read(path)
 	}
 	switch {
 	case err == nil:
 		due, created = m.Due(), m.CreatedAt.Time
+		deadline = m.FirstDue().Add(en.w.cfg.Retry.MaxAge)
 		if len(m.To) > 0 {
 			to = m.To[0]
 		}
@@ -149,7 +151,7 @@ func (en *engine) see(provider, name string, info fs.FileInfo, now time.Time) {
 	}
 	en.ix.unready(e)
 	e.ch = en.ix.channelFor(provider, to)
-	e.created = created
+	e.created, e.deadline = created, deadline
 	e.mod, e.size = info.ModTime(), info.Size()
 	en.ix.place(e, due, now)
 }

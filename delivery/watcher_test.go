@@ -358,7 +358,7 @@ func TestRescanDoesNotReparse(t *testing.T) {
 	m.Options = &mailbox.Options{ScheduleAt: mailbox.Ptr(t0.Add(time.Hour))}
 	f.enqueue(t, m)
 	w := f.watcher(t)
-	en, err := w.start(false)
+	en, err := w.start(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,10 +99,29 @@ func (c *Claimer) settle(claimed string, s State, m *Message) (string, error) {
 }
 
 // Archive records a successful send: status sent, sent_at, provider_message_id → archive/{provider}/.
+// A message whose acceptance RecordAccepted already recorded keeps that record's sent_at and
+// provider_message_id.
 func (c *Claimer) Archive(claimed string, m *Message, now time.Time, providerMsgID string) (string, error) {
-	m.Status, m.SentAt, m.NextRetryAt, m.ProviderMessageID = StatusSent, Ptr(now), nil, providerMsgID
+	if m.Status != StatusSent || m.SentAt == nil {
+		m.SentAt, m.ProviderMessageID = Ptr(now), providerMsgID
+	}
+	m.Status, m.NextRetryAt = StatusSent, nil
 	m.SetError("")
 	return c.settle(claimed, Archive, m)
+}
+
+// RecordAccepted durably records, in the claimed file itself, that the provider accepted m when its
+// archive record could not be written: status sent, sent_at, provider_message_id and reason (why the
+// archive write failed) as error_message. A file in outbound/ or a claim with status sent is never
+// sent again, only archived (docs/protocol.md, "Guarantees"); Archive then completes the record.
+func (c *Claimer) RecordAccepted(claimed string, m *Message, now time.Time, providerMsgID, reason string) error {
+	m.Status, m.SentAt, m.NextRetryAt, m.ProviderMessageID = StatusSent, Ptr(now), nil, providerMsgID
+	m.SetError(reason)
+	data, err := Marshal(m)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(c.mb.TmpDir(), claimed, data)
 }
 
 // Defer puts a message back in outbound with its updated retry fields (next_retry_at, retry_count,
@@ -130,12 +149,10 @@ func (c *Claimer) DeadLetterRaw(claimed, reason string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := filepath.Base(claimed)
-	side := filepath.Join(dir, "."+name+".reason")
-	if err := WriteFileAtomic(c.mb.TmpDir(), side, []byte(reason+"\n")); err != nil {
+	to := filepath.Join(dir, filepath.Base(claimed))
+	if err := WriteFileAtomic(c.mb.TmpDir(), ReasonPath(to), []byte(reason+"\n")); err != nil {
 		return "", err
 	}
-	to := filepath.Join(dir, name)
 	return to, RenameDurable(claimed, to)
 }
 

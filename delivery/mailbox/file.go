@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// MaxFrontmatter is the largest frontmatter of a draft (contract §2).
+// MaxFrontmatter is the largest frontmatter of a draft (docs/protocol.md, "Message file").
 const MaxFrontmatter = 64 << 10
 
 // MaxMessageFrontmatter is the largest frontmatter Parse reads. A message file carries a draft's

@@ -17,7 +17,7 @@ import (
 // State is a mailbox state directory.
 type State string
 
-// The state directories of contract §6.
+// The state directories (docs/protocol.md, "Layout").
 const (
 	Outbound   State = "outbound"
 	Archive    State = "archive"
@@ -46,9 +46,12 @@ func ValidID(id string) bool { return idRe.MatchString(id) && !strings.Contains(
 type Mailbox struct {
 	Root string
 
-	once   sync.Once
-	sealer *Sealer
-	err    error
+	keyMu   sync.Mutex
+	sealer  *Sealer
+	keyInfo os.FileInfo // of the key file sealer was loaded from
+
+	archMu   sync.Mutex
+	archived map[string]*archiveDir // provider → its archive/ listing
 }
 
 // Open returns the mailbox at root, creating its layout (directories 0700) if needed.
@@ -90,10 +93,35 @@ func (mb *Mailbox) EnsureDir(s State, provider string) (string, error) {
 	return d, nil
 }
 
-// Sealer returns the mailbox's sealer, creating the key on first use.
+// SealKeyPath is the file of the mailbox's seal key.
+func (mb *Mailbox) SealKeyPath() string { return filepath.Join(mb.StateDir(), "seal.key") }
+
+// Sealer returns the mailbox's sealer, creating the key on first use. It follows a changed key: each
+// call stats the key file and reloads it when the file is another one (recreated by `courier init`
+// after the mailbox was removed, say) or was rewritten, so a long-running watcher always verifies with
+// the current key. A stat is all an unchanged key costs.
 func (mb *Mailbox) Sealer() (*Sealer, error) {
-	mb.once.Do(func() { mb.sealer, mb.err = LoadSealer(filepath.Join(mb.StateDir(), "seal.key")) })
-	return mb.sealer, mb.err
+	mb.keyMu.Lock()
+	defer mb.keyMu.Unlock()
+	path := mb.SealKeyPath()
+	fi, err := os.Stat(path)
+	if err == nil && mb.sealer != nil && sameFile(fi, mb.keyInfo) {
+		return mb.sealer, nil
+	}
+	s, err := LoadSealer(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err = os.Stat(path); err != nil {
+		return nil, fmt.Errorf("seal key: %w", err)
+	}
+	mb.sealer, mb.keyInfo = s, fi
+	return s, nil
+}
+
+// sameFile reports whether a and b describe the same unchanged file: same inode, size and mtime.
+func sameFile(a, b os.FileInfo) bool {
+	return b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // FileName is the file name of m: {YYYYMMDDTHHMMSS}_{id}.md from created_at (UTC).
@@ -245,19 +273,6 @@ func Parallel(n int, f func(i int) error) error {
 	return first
 }
 
-// Read parses the message file at path.
-func Read(path string) (*Message, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	m, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	return m, nil
-}
-
 // Entry is one message file found in the mailbox.
 type Entry struct {
 	State    State  // Outbound, Archive, DeadLetter, Inbound; "sending" entries report Outbound with Claimed set
@@ -271,8 +286,15 @@ type Entry struct {
 func (e Entry) ID() string { return IDFromName(e.Name) }
 
 // List returns the message files in the given states (all of States plus claims when none given),
-// sorted by provider then name (enqueue order).
-func (mb *Mailbox) List(states ...State) ([]Entry, error) {
+// sorted by provider then name (enqueue order). Only regular files are listed.
+func (mb *Mailbox) List(states ...State) ([]Entry, error) { return mb.list(false, states) }
+
+// ListAll is List with every entry named like a message file, also links, directories, FIFOs and
+// sockets (Read refuses them without blocking), so that a caller can report them instead of skipping
+// them without a word.
+func (mb *Mailbox) ListAll(states ...State) ([]Entry, error) { return mb.list(true, states) }
+
+func (mb *Mailbox) list(irregular bool, states []State) ([]Entry, error) {
 	withClaims := len(states) == 0
 	if withClaims {
 		states = States
@@ -282,7 +304,7 @@ func (mb *Mailbox) List(states ...State) ([]Entry, error) {
 		if s == Outbound {
 			withClaims = true
 		}
-		es, err := listState(filepath.Join(mb.Root, string(s)), s, false)
+		es, err := listState(filepath.Join(mb.Root, string(s)), s, false, irregular)
 		if err != nil {
 			return nil, err
 		}
@@ -297,7 +319,7 @@ func (mb *Mailbox) List(states ...State) ([]Entry, error) {
 			if !o.IsDir() {
 				continue
 			}
-			es, err := listState(filepath.Join(mb.claimsRoot(), o.Name()), Outbound, true)
+			es, err := listState(filepath.Join(mb.claimsRoot(), o.Name()), Outbound, true, irregular)
 			if err != nil {
 				return nil, err
 			}
@@ -313,7 +335,7 @@ func (mb *Mailbox) List(states ...State) ([]Entry, error) {
 	return out, nil
 }
 
-func listState(dir string, s State, claimed bool) ([]Entry, error) {
+func listState(dir string, s State, claimed, irregular bool) ([]Entry, error) {
 	provs, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -331,7 +353,7 @@ func listState(dir string, s State, claimed bool) ([]Entry, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			if f.Type().IsRegular() && IsMessageName(f.Name()) {
+			if IsMessageName(f.Name()) && (irregular || f.Type().IsRegular()) {
 				out = append(out, Entry{State: s, Claimed: claimed, Provider: p.Name(), Name: f.Name(),
 					Path: filepath.Join(dir, p.Name(), f.Name())})
 			}

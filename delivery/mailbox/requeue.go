@@ -24,7 +24,7 @@ func (mb *Mailbox) Requeue(e Entry, now time.Time) (string, error) {
 		return "", fmt.Errorf("requeue %s: %w", e.ID(), err)
 	}
 	to := filepath.Join(out, e.Name)
-	side := filepath.Join(filepath.Dir(e.Path), "."+e.Name+".reason")
+	side := ReasonPath(e.Path)
 	// A requeue interrupted after writing the outbound copy leaves the dead letter behind; that copy
 	// must not queue the message a second time (it may have been sent since). Finish the interrupted
 	// requeue instead.
