@@ -167,3 +167,9 @@ func parseConfig(cfg Config) (server, error) {
 	s.from = from
 	return s, nil
 }
+
+// Descriptor describes email to the provider registry.
+func Descriptor() adapters.Descriptor {
+	return adapters.Spec[Config]{Name: Name, Check: Check, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait,
+		Secrets: Secrets, New: adapters.WithOptions(New)}.Descriptor()
+}

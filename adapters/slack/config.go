@@ -107,3 +107,10 @@ func (cfg Config) validate() (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// Descriptor describes Slack to the provider registry.
+func Descriptor() adapters.Descriptor {
+	return adapters.Spec[Config]{Name: Name, Fanout: true, Check: Check, Rate: DefaultRate,
+		ThrottleWait: DefaultThrottleWait, Channels: func(c Config) []string { return adapters.Keys(c.Channels) },
+		Secrets: Secrets, New: adapters.WithOptions(New)}.Descriptor()
+}

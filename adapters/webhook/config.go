@@ -100,3 +100,11 @@ func (cfg Config) validate() error {
 	}
 	return nil
 }
+
+// Descriptor describes the generic webhook to the provider registry. Its channel aliases do not
+// fan out: a message goes to one endpoint.
+func Descriptor() adapters.Descriptor {
+	return adapters.Spec[Config]{Name: Name, Check: Check, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait,
+		Channels: func(c Config) []string { return adapters.Keys(c.Channels) },
+		Secrets:  Secrets, New: adapters.WithOptions(New)}.Descriptor()
+}
