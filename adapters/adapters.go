@@ -12,7 +12,7 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Common are the settings every provider section takes (contract §10); adapters embed it inline
+// Common are the settings every provider section takes (README.md, "Configuration"); adapters embed it inline
 // in their Config.
 type Common struct {
 	Rate         string `yaml:"rate,omitempty"`          // N/s, N/min, N/h per channel

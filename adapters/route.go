@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Route picks the destination of a message for a webhook provider (contract §11): the channel
+// Route picks the destination of a message for a webhook provider (README.md, "Providers"): the channel
 // alias its `to` names, else def, the provider's default (hasDef false: there is none, a
 // permanent failure naming `what` — the provider's setting, e.g. "webhook" or "url"). Several
 // different aliases in one message are a permanent failure (see PickAlias). Errors start with

@@ -17,8 +17,8 @@ type at struct {
 	IsAtAll   bool     `json:"isAtAll,omitempty"`
 }
 
-// render builds the request body for m: text → text, markdown → markdown (title per contract
-// §11), card → actionCard (the body object is the actionCard; an object with its own `msgtype` is
+// render builds the request body for m: text → text, markdown → markdown (title as README.md, "Drafts",
+// says), card → actionCard (the body object is the actionCard; an object with its own `msgtype` is
 // sent as the whole payload). msgUuid is the message id, so a retry is deduplicated by DingTalk.
 func render(m *mailbox.Message) ([]byte, error) {
 	a, suffix := mentions(m.Mentions)

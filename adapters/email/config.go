@@ -12,7 +12,7 @@ import (
 	"github.com/monoco/courier/adapters"
 )
 
-// Config is the `providers.email` section (contract §10). Either SMTP (a URL) or Host/Port/TLS
+// Config is the `providers.email` section (README.md, "Configuration"). Either SMTP (a URL) or Host/Port/TLS
 // names the server; Username/Password may complement the URL (a password with URL-special
 // characters goes in Password).
 type Config struct {

@@ -9,7 +9,7 @@ import (
 )
 
 // render builds the request body for m, without the signature fields: text → msg_type text;
-// markdown → an interactive card (schema 2.0) whose header is the title (contract §11) and whose
+// markdown → an interactive card (schema 2.0) whose header is the title (README.md, "Drafts") and whose
 // body is one markdown element; card → interactive with the body object as the card (an object
 // with its own msg_type is sent as the whole payload).
 func render(m *mailbox.Message) (map[string]any, error) {

@@ -14,7 +14,7 @@ import (
 // Name is the provider name used in drafts and configuration.
 const Name = "webhook"
 
-// The generic webhook has no documented rate (contract §7: none); a 429 without Retry-After
+// The generic webhook has no documented rate (docs/protocol.md, "Rate limits": none); a 429 without Retry-After
 // defers by DefaultThrottleWait.
 const (
 	DefaultRate         = ""
@@ -24,7 +24,7 @@ const (
 // SecretPrefix starts every Standard Webhooks secret.
 const SecretPrefix = "whsec_"
 
-// Config is the `providers.webhook` section (contract §10).
+// Config is the `providers.webhook` section (README.md, "Configuration").
 type Config struct {
 	adapters.Common `yaml:",inline"`
 	// URL receives the POSTs (https, or http to a loopback host).
