@@ -79,7 +79,9 @@ type Robot struct {
 	Check        Check              // what the robot would refuse, before enqueue
 	CheckURL     func(string) error // nil: CheckURL (https, except loopback)
 	// Request renders m for hook, signed at now when hook.Secret is set. Its error is permanent.
+	// A robot that does not sign may give Render instead: the body, posted to the hook as is.
 	Request func(m *mailbox.Message, hook Hook, now time.Time) (*Request, error)
+	Render  func(m *mailbox.Message) (any, error)
 	// Classify maps the answer to nil (only the provider's documented success) or a *Failure.
 	Classify func(resp *Response, a Answer) error
 }
@@ -154,7 +156,7 @@ func (s *RobotSender) send(ctx context.Context, m *mailbox.Message) error {
 	if err != nil {
 		return err
 	}
-	req, err := s.robot.Request(m, hook, s.now())
+	req, err := s.request(m, hook)
 	if err != nil {
 		return Permanent("%s: %v", name, err)
 	}
@@ -167,6 +169,14 @@ func (s *RobotSender) send(ctx context.Context, m *mailbox.Message) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return red.Error(s.robot.Classify(resp, Answer{Now: s.now(), Throttle: s.throttle, Red: red}))
+}
+
+func (s *RobotSender) request(m *mailbox.Message, hook Hook) (*Request, error) {
+	if s.robot.Request != nil {
+		return s.robot.Request(m, hook, s.now())
+	}
+	body, err := s.robot.Render(m)
+	return &Request{URL: hook.Webhook, Body: body}, err
 }
 
 // RobotDescriptor describes a webhook robot whose section is a C to the provider registry:

@@ -20,14 +20,6 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Sender sends to DingTalk robots: the shared webhook-robot runtime speaking DingTalk's protocol.
-type Sender = adapters.RobotSender
-
-// New validates cfg (URLs must be https except loopback; errors never echo a secret).
-func New(cfg Config, opts adapters.Options) (*Sender, error) {
-	return adapters.NewRobot(robot(), cfg, opts)
-}
-
 // robot is DingTalk's protocol: the body, the signature in the query, the answer.
 func robot() adapters.Robot {
 	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,

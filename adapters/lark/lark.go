@@ -19,15 +19,6 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Sender sends to Lark/Feishu custom bots: the shared webhook-robot runtime speaking Lark's
-// protocol.
-type Sender = adapters.RobotSender
-
-// New validates cfg (URLs must be https except loopback; errors never echo a secret).
-func New(cfg Config, opts adapters.Options) (*Sender, error) {
-	return adapters.NewRobot(robot(), cfg, opts)
-}
-
 // robot is Lark's protocol: the body, the signature in it, the answer.
 func robot() adapters.Robot {
 	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,

@@ -18,34 +18,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Sender posts to Workflows webhooks: the shared webhook-robot runtime speaking the Workflows
-// trigger's protocol.
-type Sender = adapters.RobotSender
-
-// New validates cfg (https except loopback; retired Office 365 connector URLs refused; errors never
-// echo a secret).
-func New(cfg Config, opts adapters.Options) (*Sender, error) {
-	return adapters.NewRobot(robot(), cfg, opts)
-}
-
 // robot is the Workflows trigger's protocol: the envelope and the answer (no signing).
 func robot() adapters.Robot {
 	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
-		CheckURL: checkHook, Request: request, Classify: classify}
-}
-
-func request(m *mailbox.Message, hook adapters.Hook, _ time.Time) (*adapters.Request, error) {
-	body, err := payload(m)
-	if err != nil {
-		return nil, err
-	}
-	return &adapters.Request{URL: hook.Webhook, Body: body}, nil
+		CheckURL: checkHook, Render: func(m *mailbox.Message) (any, error) { return payload(m) }, Classify: classify}
 }
 
 // classify maps the trigger's answer to success or a Failure (docs/providers.md, "Teams": error statuses

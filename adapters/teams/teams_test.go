@@ -229,3 +229,10 @@ func TestCutErrorMessageDoesNotLeakSig(t *testing.T) {
 		}
 	}
 }
+
+// Sender and New build the sender the provider registry builds (Descriptor).
+type Sender = adapters.RobotSender
+
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	return adapters.NewRobot(robot(), cfg, opts)
+}

@@ -8,27 +8,19 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Sender sends to WeCom group robots: the shared webhook-robot runtime speaking WeCom's protocol.
-type Sender = adapters.RobotSender
-
-// New validates cfg (URLs must be https except loopback; errors never echo the key).
-func New(cfg Config, opts adapters.Options) (*Sender, error) {
-	return adapters.NewRobot(robot(), cfg, opts)
-}
-
 // robot is WeCom's protocol: the body and the answer (no signing).
 func robot() adapters.Robot {
 	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
-		Request: request, Classify: classify}
+		Render: renderJSON, Classify: classify}
 }
 
-func request(m *mailbox.Message, hook adapters.Hook, _ time.Time) (*adapters.Request, error) {
+// renderJSON is the request body for m.
+func renderJSON(m *mailbox.Message) (any, error) {
 	p, err := render(m)
 	if err != nil {
 		return nil, err
@@ -37,7 +29,7 @@ func request(m *mailbox.Message, hook adapters.Hook, _ time.Time) (*adapters.Req
 	if err != nil {
 		return nil, fmt.Errorf("encode: %v", err)
 	}
-	return &adapters.Request{URL: hook.Webhook, Body: body}, nil
+	return body, nil
 }
 
 // answer is WeCom's reply; errcode is read as a number or a decimal string.
