@@ -20,12 +20,6 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// robot is DingTalk's protocol: the body, the signature in the query, the answer.
-func robot() adapters.Robot {
-	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
-		Request: request, Classify: classify}
-}
-
 // request renders m for hook; with a secret, the URL carries timestamp and sign. The sign is a
 // credential for its hour: an errmsg quoting the signed request must not carry it.
 func request(m *mailbox.Message, hook adapters.Hook, now time.Time) (*adapters.Request, error) {
@@ -116,4 +110,10 @@ func securityCause(msg string) string {
 	default:
 		return "rejected by the robot's security settings"
 	}
+}
+
+// robot is DingTalk's protocol: the body, the signature in the query, the answer.
+func robot() adapters.Robot {
+	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
+		Request: request, Classify: classify}
 }

@@ -19,12 +19,6 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// robot is Lark's protocol: the body, the signature in it, the answer.
-func robot() adapters.Robot {
-	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
-		Request: request, Classify: classify}
-}
-
 // request renders m; with a secret, the body carries timestamp and sign. The sign is a
 // credential for its hour: a msg quoting the request must not carry it.
 func request(m *mailbox.Message, hook adapters.Hook, now time.Time) (*adapters.Request, error) {
@@ -106,4 +100,10 @@ func classify(resp *adapters.Response, ans adapters.Answer) error {
 	default:
 		return adapters.Transient(0, "%s: code %d: %s", Name, code, msg)
 	}
+}
+
+// robot is Lark's protocol: the body, the signature in it, the answer.
+func robot() adapters.Robot {
+	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
+		Request: request, Classify: classify}
 }

@@ -23,12 +23,6 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// robot is the Workflows trigger's protocol: the envelope and the answer (no signing).
-func robot() adapters.Robot {
-	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
-		CheckURL: checkHook, Render: func(m *mailbox.Message) (any, error) { return payload(m) }, Classify: classify}
-}
-
 // classify maps the trigger's answer to success or a Failure (docs/providers.md, "Teams": error statuses
 // are UNVERIFIED, so plain HTTP semantics apply, with the Logic Apps error code when present).
 func classify(resp *adapters.Response, ans adapters.Answer) error {
@@ -60,4 +54,10 @@ func classify(resp *adapters.Response, ans adapters.Answer) error {
 	default:
 		return adapters.Permanent("%s", what)
 	}
+}
+
+// robot is the Workflows trigger's protocol: the envelope and the answer (no signing).
+func robot() adapters.Robot {
+	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
+		CheckURL: checkHook, Render: func(m *mailbox.Message) (any, error) { return payload(m) }, Classify: classify}
 }

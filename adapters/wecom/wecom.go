@@ -13,12 +13,6 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// robot is WeCom's protocol: the body and the answer (no signing).
-func robot() adapters.Robot {
-	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
-		Render: renderJSON, Classify: classify}
-}
-
 // renderJSON is the request body for m.
 func renderJSON(m *mailbox.Message) (any, error) {
 	p, err := render(m)
@@ -84,4 +78,10 @@ func shortMsg(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)
+}
+
+// robot is WeCom's protocol: the body and the answer (no signing).
+func robot() adapters.Robot {
+	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
+		Render: renderJSON, Classify: classify}
 }
