@@ -1,6 +1,9 @@
-// Package adapters holds what every provider adapter shares: failure classification (permanent,
-// transient, rate limited), a redactor that removes secrets by value, HTTP helpers that always time out
-// and close bodies, and rendering helpers (titles, cards, channel aliases). The contract test suite each
+// Package adapters holds what every provider adapter shares: the provider descriptor each adapter
+// returns to the registry in cmd/courier (Descriptor, Spec: strict section decoding, defaults,
+// channels, secrets, sender), the webhook-robot runtime (RobotSender: route → render and sign →
+// post → classify), failure classification (permanent, transient, rate limited), a redactor that
+// removes secrets by value, HTTP helpers that always time out, close bodies and never follow a
+// redirect, and rendering helpers (titles, cards, channel aliases). The contract test suite each
 // adapter runs is in package adapterstest.
 package adapters
 
@@ -12,7 +15,7 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Common are the settings every provider section takes (contract §10); adapters embed it inline
+// Common are the settings every provider section takes (README.md, "Configuration"); adapters embed it inline
 // in their Config.
 type Common struct {
 	Rate         string `yaml:"rate,omitempty"`          // N/s, N/min, N/h per channel

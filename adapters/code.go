@@ -8,7 +8,7 @@ import (
 
 // Code is a provider's numeric result code in a JSON answer (DingTalk and WeCom `errcode`). It
 // accepts a number or a decimal string: DingTalk's own documentation shows `"errcode": "0"`
-// (providers.md §1.1), so both spellings must be read, or a successful send would look
+// (docs/providers.md, "DingTalk"), so both spellings must be read, or a successful send would look
 // unreadable and be retried. Anything else (missing, null, a non-numeric string, an object)
 // leaves Set false: the caller must treat the answer as ambiguous, never as success.
 type Code struct {

@@ -83,12 +83,20 @@ func PostJSON(ctx context.Context, c *http.Client, rawURL string, body any, head
 
 // Do sends req with c (nil or without a Timeout: DefaultTimeout applies), reads at most MaxResponseBody bytes of
 // the answer and always closes the body. Errors are classified as in PostJSON.
+//
+// Redirects are never followed, whatever c's CheckRedirect says: a 3xx answer is a permanent
+// failure naming the status, with its Location redacted (docs/providers.md, "Classification").
+// A redirect proves nothing arrived, and following it would resend a POST as a bodiless GET.
 func Do(c *http.Client, req *http.Request) (*Response, error) {
-	resp, err := bounded(c).Do(req)
+	resp, err := noRedirects(bounded(c)).Do(req)
 	if err != nil {
 		return nil, TransportError(req.Context(), err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBody))
+		return nil, redirected(resp)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
 	if err != nil {
 		return nil, TransportError(req.Context(), err)
@@ -107,6 +115,39 @@ func bounded(c *http.Client) *http.Client {
 	cp := *c
 	cp.Timeout = DefaultTimeout
 	return &cp
+}
+
+// noRedirects returns a copy of c that hands every 3xx back to Do instead of following it.
+func noRedirects(c *http.Client) *http.Client {
+	cp := *c
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
+// redirected is the permanent failure for a 3xx answer.
+func redirected(resp *http.Response) error {
+	text := fmt.Sprintf("HTTP %d", resp.StatusCode)
+	if t := http.StatusText(resp.StatusCode); t != "" {
+		text += " " + t
+	}
+	if loc, err := resp.Location(); err == nil { // resolved against the request URL
+		return Permanent("%s: redirects are not followed (Location %s)", text, RedactURL(loc.String()))
+	}
+	return Permanent("%s: redirects are not followed", text)
+}
+
+// RedactURL returns raw without its userinfo and with the credentials inside it replaced by
+// [REDACTED]: credential query
+// values and the token segments of well-known hook paths. Text that does
+// not parse as an absolute URL is redacted whole.
+func RedactURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return Redacted
+	}
+	u.User = nil
+	creds := expandSecret(u.String())[1:]
+	return NewRedactor(creds...).String(u.String())
 }
 
 // TransportError turns a failure to get an answer (dial, TLS, timeout, reset, cancellation) into a

@@ -186,3 +186,15 @@ func TestOptionsWithDefaults(t *testing.T) {
 		t.Error("a client with a Timeout must be used as given")
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://h.example/landing?access_token=tok-0123456&x=1", "https://h.example/landing?access_token=[REDACTED]&x=1"},
+		{"https://u:pass-9876@h.example/open-apis/bot/v2/hook/abcd-1234", "https://h.example/open-apis/bot/v2/hook/[REDACTED]"},
+		{"/relative?key=k-0123456", Redacted},
+	} {
+		if got := RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -22,7 +22,7 @@ func ContentType(m *mailbox.Message) string {
 	return m.ContentType
 }
 
-// Title is the title of a markdown or card message on IM providers (contract §11): subject, else
+// Title is the title of a markdown or card message on IM providers (README.md, "Drafts"): subject, else
 // the first Markdown heading (ATX `# …` or setext), else the first non-empty line of body.
 func Title(subject, body string) string {
 	if s := strings.TrimSpace(subject); s != "" {
@@ -86,7 +86,7 @@ func IsMobile(s string) bool {
 	return true
 }
 
-// CardObject parses a `card` body: a JSON or YAML object (contract §2). The result uses only JSON
+// CardObject parses a `card` body: a JSON or YAML object (README.md, "Drafts"). The result uses only JSON
 // types (map[string]any, []any, string, float64/int, bool, nil), so it marshals back to JSON.
 func CardObject(body string) (map[string]any, error) {
 	var v any
@@ -143,9 +143,9 @@ func jsonable(v any) (any, error) {
 }
 
 // PickAlias returns the channel alias a message's `to` names, or "" when no entry is a configured
-// alias (the provider's default webhook is then used; the entries are chat ids kept as-is,
-// contract §11). Courier fans out one message per alias before enqueue, so several different
-// aliases in one message is an error (permanent at send time); a repeated alias is fine.
+// alias (the provider's default webhook is then used; the entries are chat ids kept as-is:
+// README.md, "Providers"). Courier fans out one message per alias before enqueue, so several
+// different aliases in one message is an error (permanent at send time); a repeated alias is fine.
 func PickAlias[C any](to []string, channels map[string]C) (string, error) {
 	var found []string
 	for _, t := range to {

@@ -62,39 +62,3 @@ func TestThrottleWait(t *testing.T) {
 		}
 	}
 }
-
-func TestRobotValidate(t *testing.T) {
-	type ch struct{ hook string }
-	hook := func(c ch) string { return c.hook }
-	secret := "https://robot.example/send?access_token=tok-SECRET"
-	for _, tc := range []struct {
-		name string
-		r    Robot[ch]
-		want string // "" → valid
-		wait time.Duration
-	}{
-		{"nothing", Robot[ch]{Provider: "p", Hook: hook}, "p: webhook: required (or at least one channel)", 0},
-		{"default only", Robot[ch]{Provider: "p", Webhook: "https://robot.example/x", Hook: hook, DefaultWait: "1m"}, "", time.Minute},
-		{"channels only", Robot[ch]{Provider: "p", Channels: map[string]ch{"ops": {"http://127.0.0.1:1/x"}}, Hook: hook, ThrottleWait: "5s", DefaultWait: "1m"}, "", 5 * time.Second},
-		{"http default", Robot[ch]{Provider: "p", Webhook: "http://robot.example/x?access_token=tok-SECRET", Hook: hook}, "p: webhook: ", 0},
-		{"bad channel", Robot[ch]{Provider: "p", Webhook: secret, Channels: map[string]ch{"a": {"https://ok.example"}, "b": {"ftp://x"}}, Hook: hook}, "p: channels.b.webhook: ", 0},
-		{"custom check", Robot[ch]{Provider: "p", Webhook: secret, Hook: hook, CheckURL: func(string) error { return Permanent("retired") }}, "p: webhook: retired", 0},
-		{"bad wait", Robot[ch]{Provider: "p", Webhook: secret, Hook: hook, ThrottleWait: "soon"}, "p: ", 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			d, err := tc.r.Validate()
-			if tc.want == "" {
-				if err != nil || d != tc.wait {
-					t.Fatalf("Validate = %v, %v; want %v, nil", d, err, tc.wait)
-				}
-				return
-			}
-			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
-				t.Fatalf("Validate error %v, want prefix %q", err, tc.want)
-			}
-			if strings.Contains(err.Error(), "tok-SECRET") {
-				t.Errorf("error echoes a secret: %v", err)
-			}
-		})
-	}
-}

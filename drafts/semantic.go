@@ -130,11 +130,11 @@ func (s *semantic) provider(m *mailbox.Message) {
 			hint = fmt.Sprintf("; did you mean %q?", sug)
 		}
 		s.fail("provider", fmt.Sprintf("%q is not a valid provider name (a lower-case adapter name, no path characters%s)", p, hint))
-	case !contains(KnownProviders(), p):
+	case !contains(s.known(), p):
 		msg := fmt.Sprintf("%q is not a configured provider", p)
 		if sug := Suggest(p, configured); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", sug)
-		} else if sug := Suggest(p, KnownProviders()); sug != "" {
+		} else if sug := Suggest(p, s.known()); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q? it is not configured either)", sug)
 		} else {
 			msg += " (configured: " + strings.Join(configured, ", ") + ")"
@@ -146,10 +146,22 @@ func (s *semantic) provider(m *mailbox.Message) {
 }
 
 // configured lists the configured, known providers, "file" always among them.
+// known lists the providers courier has an adapter for: KnownProviders and every provider the
+// configuration brings a check for (cmd passes one per registered adapter).
+func (s *semantic) known() []string {
+	out := KnownProviders()
+	for _, k := range slices.Sorted(maps.Keys(s.cfg.Checks)) {
+		if !contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func (s *semantic) configured() []string {
 	out := []string{}
 	for _, k := range slices.Sorted(maps.Keys(s.cfg.Providers)) {
-		if contains(KnownProviders(), k) && k != "file" {
+		if contains(s.known(), k) && k != "file" {
 			out = append(out, k)
 		}
 	}

@@ -66,10 +66,11 @@ const (
 	BehaveRateLimit                  // the provider's rate-limit answer
 	BehaveHang                       // never answer (until the client gives up)
 	BehaveEcho                       // an error answer quoting the request: URL, headers, body
+	BehaveRedirect                   // 302 to a second handler that answers 200 (HTTP only)
 )
 
 func (b Behaviour) String() string {
-	return [...]string{"succeed", "transient", "permanent", "rate_limit", "hang", "echo"}[b]
+	return [...]string{"succeed", "transient", "permanent", "rate_limit", "hang", "echo", "redirect"}[b]
 }
 
 // ContractRetryAfter is the wait a fake announces for BehaveTransient and BehaveRateLimit where the
@@ -94,7 +95,13 @@ type Setup struct {
 	// Derived, if set, reports per-request credentials the fake received (a computed sign or
 	// signature, credential query values): no error string may contain them either.
 	Derived func() []string
+	// Landed, if set, counts requests that reached the target of a BehaveRedirect answer; the
+	// redirect case runs only when it is set (HTTP adapters).
+	Landed func() int64
 }
+
+// RedirectToken is the credential in the Location of a BehaveRedirect answer: no error may quote it.
+const RedirectToken = "landing-token-0123456789"
 
 // ContractHarness describes one adapter to RunContract.
 type ContractHarness struct {
@@ -198,6 +205,26 @@ func RunContract(t *testing.T, h ContractHarness) {
 			t.Errorf("Send took %v with a 200ms timeout", el)
 		}
 	})
+	t.Run("redirect_not_followed", func(t *testing.T) {
+		s := h.Start(t, Env{Behaviour: BehaveRedirect, Timeout: timeout})
+		if s.Landed == nil {
+			t.Skip("not an HTTP adapter")
+		}
+		_, err := s.Sender.Send(context.Background(), msg())
+		wantClass(t, err, true, false)
+		if n := s.Landed(); n != 0 {
+			t.Errorf("the redirect was followed (%d requests reached its target)", n)
+		}
+		if err == nil {
+			return
+		}
+		if e := err.Error(); !strings.Contains(e, "302") || !strings.Contains(e, "redirect") {
+			t.Errorf("error %q: want the status (302) and that redirects are not followed", e)
+		}
+		if strings.Contains(err.Error(), RedirectToken) {
+			t.Errorf("error quotes the Location's credential: %q", err)
+		}
+	})
 	t.Run("echoed_secrets_redacted", func(t *testing.T) {
 		if _, err := send(context.Background(), t, BehaveEcho, timeout); err == nil {
 			t.Fatal("Send = nil for an error answer")
@@ -258,7 +285,19 @@ func (f HTTPFake) Start(t *testing.T, env Env) Setup {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var derived []string
+	var landed atomic.Int64
+	const landing = "/landing-after-redirect"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == landing:
+			landed.Add(1) // answers as if the message had been accepted
+			_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok","code":0,"msg":"success","ok":true}`)
+			return
+		case env.Behaviour == BehaveRedirect:
+			w.Header().Set("Location", landing+"?access_token="+RedirectToken)
+			w.WriteHeader(http.StatusFound)
+			return
+		}
 		switch env.Behaviour {
 		case BehaveHang:
 			select {
@@ -283,7 +322,7 @@ func (f HTTPFake) Start(t *testing.T, env Env) Setup {
 	ct := &countingTransport{base: srv.Client().Transport}
 	client := &http.Client{Timeout: env.Timeout, Transport: ct}
 	s, secrets := f.New(t, srv.URL, client)
-	return Setup{Sender: s, Secrets: secrets, Unclosed: ct.unclosed, Derived: func() []string {
+	return Setup{Sender: s, Secrets: secrets, Unclosed: ct.unclosed, Landed: landed.Load, Derived: func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Clone(derived)

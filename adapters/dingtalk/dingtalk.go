@@ -1,11 +1,10 @@
 // Package dingtalk sends courier messages through a DingTalk custom group robot (webhook with
 // access_token, optional HMAC signature in the query). It reports success only when DingTalk answers
 // errcode 0, and classifies every other answer as permanent, transient or rate limited
-// (providers.md §1.1).
+// (docs/providers.md, "DingTalk").
 package dingtalk
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,59 +20,18 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Sender sends to DingTalk robots. Safe for concurrent use; every Send honours ctx and the
-// client's timeout.
-type Sender struct {
-	cfg      Config
-	client   *http.Client
-	now      func() time.Time
-	throttle time.Duration
-	red      *adapters.Redactor
-}
-
-// New validates cfg (URLs must be https except loopback; errors never echo a secret).
-func New(cfg Config, opts adapters.Options) (*Sender, error) {
-	throttle, err := cfg.validate()
+// request renders m for hook; with a secret, the URL carries timestamp and sign. The sign is a
+// credential for its hour: an errmsg quoting the signed request must not carry it.
+func request(m *mailbox.Message, hook adapters.Hook, now time.Time) (*adapters.Request, error) {
+	body, err := render(m)
 	if err != nil {
 		return nil, err
 	}
-	opts = opts.WithDefaults()
-	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
-		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
-}
-
-// Send posts m to the robot its `to` selects: a configured channel alias, else the default
-// webhook (the `to` entry is then only a label: a robot posts to its own group). Several different
-// aliases in one message is a permanent error (courier fans out one message per alias). DingTalk
-// returns no message id, so the id is always "". Errors are redacted.
-func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
-	return "", s.red.Error(s.send(ctx, m))
-}
-
-func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
-	ch, err := adapters.Route(Name, "webhook", m.To, s.cfg.Channels,
-		Channel{Webhook: s.cfg.Webhook, Secret: s.cfg.Secret}, s.cfg.Webhook != "")
-	if err != nil {
-		return err
+	if hook.Secret == "" {
+		return &adapters.Request{URL: hook.Webhook, Body: body}, nil
 	}
-	hook, secret := ch.Webhook, ch.Secret
-	body, err := render(m)
-	if err != nil {
-		return adapters.Permanent("%s: %v", Name, err)
-	}
-	red := s.red
-	if secret != "" {
-		now := s.now()
-		hook = signURL(hook, secret, now)
-		// The sign is a credential for its hour: an errmsg quoting the signed request must not
-		// carry it into error_message (Add also knows its URL-escaped spellings).
-		red = s.red.With(sign(secret, now.UnixMilli()))
-	}
-	resp, err := adapters.PostJSON(ctx, s.client, hook, body, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	return red.Error(s.classify(resp))
+	return &adapters.Request{URL: signURL(hook.Webhook, hook.Secret, now), Body: body,
+		Derived: []string{sign(hook.Secret, now.UnixMilli())}}, nil
 }
 
 // sign is base64(HMAC-SHA256(key=secret, msg="{timestamp}\n{secret}")) for a millisecond timestamp.
@@ -102,11 +60,11 @@ type answer struct {
 	ErrMsg  string        `json:"errmsg"`
 }
 
-// classify maps DingTalk's answer to nil or a classified failure (providers.md §1.1 table).
+// classify maps DingTalk's answer to nil or a classified failure (docs/providers.md, "DingTalk").
 // Unknown non-zero codes are transient: never success, and bounded by max_attempts.
-func (s *Sender) classify(resp *adapters.Response) error {
+func classify(resp *adapters.Response, ans adapters.Answer) error {
 	if resp.Status != http.StatusOK {
-		if err := adapters.ClassifyHTTPAt(resp, s.now()); err != nil {
+		if err := adapters.ClassifyHTTPAt(resp, ans.Now); err != nil {
 			return fmt.Errorf("%s: %w", Name, err)
 		}
 	}
@@ -125,7 +83,7 @@ func (s *Sender) classify(resp *adapters.Response) error {
 	case -1:
 		return adapters.Transient(0, "%s: errcode -1: system busy: %s", Name, msg)
 	case 410100, 130101, 90030:
-		return adapters.RateLimited(s.throttle, "%s: errcode %d: rate limited (robot throttled): %s", Name, code, msg)
+		return adapters.RateLimited(ans.Throttle, "%s: errcode %d: rate limited (robot throttled): %s", Name, code, msg)
 	case 310000:
 		return adapters.Permanent("%s: errcode 310000: security check failed: %s: %s", Name, securityCause(msg), msg)
 	case 40035, 43004, 400013, 400101, 400102, 400105, 400106, 430101, 430102, 430103, 430104,
@@ -152,4 +110,10 @@ func securityCause(msg string) string {
 	default:
 		return "rejected by the robot's security settings"
 	}
+}
+
+// robot is DingTalk's protocol: the body, the signature in the query, the answer.
+func robot() adapters.Robot {
+	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
+		Request: request, Classify: classify}
 }

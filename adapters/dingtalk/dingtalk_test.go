@@ -40,7 +40,7 @@ func newSender(t *testing.T, cfg Config) *Sender {
 	return s
 }
 
-// TestSignVectors uses the known-answer vectors of providers.md §11.
+// TestSignVectors uses the known-answer vectors in docs/providers.md, "DingTalk".
 func TestSignVectors(t *testing.T) {
 	tests := []struct {
 		ts        int64

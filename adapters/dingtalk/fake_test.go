@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/monoco/courier/adapters"
 )
 
 // fakeRobot behaves like oapi.dingtalk.com/robot/send for one robot: it checks the method,
@@ -129,4 +131,11 @@ func (f *fakeRobot) verify(r *http.Request, body []byte) (problem string, code i
 		return "body too large", 460101, "body 大小不合法"
 	}
 	return "", 0, ""
+}
+
+// Sender and New build the sender the provider registry builds (Descriptor).
+type Sender = adapters.RobotSender
+
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	return adapters.NewRobot(robot(), cfg, opts)
 }

@@ -17,8 +17,8 @@ type at struct {
 	IsAtAll   bool     `json:"isAtAll,omitempty"`
 }
 
-// render builds the request body for m: text → text, markdown → markdown (title per contract
-// §11), card → actionCard (the body object is the actionCard; an object with its own `msgtype` is
+// render builds the request body for m: text → text, markdown → markdown (title as README.md, "Drafts",
+// says), card → actionCard (the body object is the actionCard; an object with its own `msgtype` is
 // sent as the whole payload). msgUuid is the message id, so a retry is deduplicated by DingTalk.
 func render(m *mailbox.Message) ([]byte, error) {
 	a, suffix := mentions(m.Mentions)
@@ -137,25 +137,15 @@ func containsWord(s, t string) bool {
 // channel or role, an empty body, a card that is not an object with text, and a rendered request
 // body over MaxBody bytes.
 func Check(m *mailbox.Message) error {
-	for _, mt := range m.Mentions {
-		if mt.Type != "user" && mt.Type != "all" && mt.Type != "" {
-			return &adapters.CheckError{Field: "mentions",
-				Msg: fmt.Sprintf("%s supports mentions of type user and all, not %q", Name, mt.Type)}
-		}
-		if mt.Type != "all" && strings.TrimSpace(mt.Target) == "" {
-			return &adapters.CheckError{Field: "mentions", Msg: "a user mention needs a target (mobile or user id)"}
-		}
+	if err := adapters.CheckUserMentions(Name, "mobile or user id", m.Mentions); err != nil {
+		return err
 	}
-	if ct := adapters.ContentType(m); ct != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
-		return &adapters.CheckError{Field: "body", Msg: "empty: " + Name + " refuses empty messages"}
+	if err := adapters.CheckBody(Name, m); err != nil {
+		return err
 	}
 	b, err := render(m)
 	if err != nil {
 		return err
 	}
-	if len(b) > MaxBody {
-		return &adapters.CheckError{Field: "body", Msg: fmt.Sprintf(
-			"rendered %s message is %d bytes; %s accepts at most %d", Name, len(b), Name, MaxBody)}
-	}
-	return nil
+	return adapters.CheckSize(Name, len(b), MaxBody)
 }

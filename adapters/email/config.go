@@ -12,7 +12,7 @@ import (
 	"github.com/monoco/courier/adapters"
 )
 
-// Config is the `providers.email` section (contract §10). Either SMTP (a URL) or Host/Port/TLS
+// Config is the `providers.email` section (README.md, "Configuration"). Either SMTP (a URL) or Host/Port/TLS
 // names the server; Username/Password may complement the URL (a password with URL-special
 // characters goes in Password).
 type Config struct {
@@ -166,4 +166,10 @@ func parseConfig(cfg Config) (server, error) {
 	}
 	s.from = from
 	return s, nil
+}
+
+// Descriptor describes email to the provider registry.
+func Descriptor() adapters.Descriptor {
+	return adapters.Spec[Config]{Name: Name, Check: Check, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait,
+		Secrets: Secrets, New: adapters.WithOptions(New)}.Descriptor()
 }

@@ -14,7 +14,7 @@
 // Every recipient (To, Cc, Bcc) is tried with RCPT before DATA; if the server refuses any of them
 // nothing is sent. A 5yz reply (a refused recipient, 535 bad credentials, 550/554 at end of data)
 // is a permanent failure naming the recipient or command; a 4yz reply, a connection error or a
-// timeout is transient (RFC 5321 §4.2.1). As RFC 5321 advises, 552 to RCPT ("too many
+// timeout is transient (docs/providers.md, "Email"). As RFC 5321 advises, 552 to RCPT ("too many
 // recipients") counts as transient. The configured password never appears in an error.
 package email
 
@@ -42,7 +42,7 @@ import (
 // Name is the provider name used in drafts and config.
 const Name = "email"
 
-// DefaultRate is the default per-channel rate: none (contract §7).
+// DefaultRate is the default per-channel rate: none (docs/protocol.md, "Rate limits").
 const DefaultRate = ""
 
 // DefaultThrottleWait is the wait after a rate-limit answer without Retry-After. SMTP has no

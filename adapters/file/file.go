@@ -1,6 +1,6 @@
 // Package file is the built-in `file` provider: it "sends" a message by writing it as {dir}/{id}.md
 // (the message file with its body), atomically. It needs no network and no configuration, so it is
-// what `courier demo` and a fresh repository use end to end (contract §10).
+// what `courier demo` and a fresh repository use end to end (README.md, "Configuration").
 package file
 
 import (

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/monoco/courier/adapters"
 )
 
 // fakeBot behaves like open.feishu.cn/open-apis/bot/v2/hook/<token>: it checks the hook token,
@@ -127,4 +129,11 @@ func (f *fakeBot) verify(r *http.Request, body []byte) (string, int, string) {
 		return "msg_type " + mt, 9499, "Bad Request"
 	}
 	return "", 0, ""
+}
+
+// Sender and New build the sender the provider registry builds (Descriptor).
+type Sender = adapters.RobotSender
+
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	return adapters.NewRobot(robot(), cfg, opts)
 }

@@ -1,11 +1,10 @@
 // Package lark sends courier messages through a Lark / Feishu custom bot (webhook
 // …/open-apis/bot/v2/hook/<token>, optional signature in the JSON body). Success is only code 0
 // (or the legacy StatusCode 0); every other answer is classified as permanent, transient or rate
-// limited (providers.md §2).
+// limited (docs/providers.md, "Lark").
 package lark
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -20,62 +19,25 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Sender sends to Lark/Feishu custom bots. Safe for concurrent use.
-type Sender struct {
-	cfg      Config
-	client   *http.Client
-	now      func() time.Time
-	throttle time.Duration
-	red      *adapters.Redactor
-}
-
-// New validates cfg (URLs must be https except loopback; errors never echo a secret).
-func New(cfg Config, opts adapters.Options) (*Sender, error) {
-	throttle, err := cfg.validate()
+// request renders m; with a secret, the body carries timestamp and sign. The sign is a
+// credential for its hour: a msg quoting the request must not carry it.
+func request(m *mailbox.Message, hook adapters.Hook, now time.Time) (*adapters.Request, error) {
+	p, err := render(m)
 	if err != nil {
 		return nil, err
 	}
-	opts = opts.WithDefaults()
-	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
-		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
-}
-
-// Send posts m to the bot its `to` selects: a configured channel alias, else the default webhook.
-// Several different aliases in one message is a permanent error. The custom bot returns no
-// message id, so the id is always "". Errors are redacted.
-func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
-	return "", s.red.Error(s.send(ctx, m))
-}
-
-func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
-	ch, err := adapters.Route(Name, "webhook", m.To, s.cfg.Channels,
-		Channel{Webhook: s.cfg.Webhook, Secret: s.cfg.Secret}, s.cfg.Webhook != "")
-	if err != nil {
-		return err
-	}
-	hook, secret := ch.Webhook, ch.Secret
-	p, err := render(m)
-	if err != nil {
-		return adapters.Permanent("%s: %v", Name, err)
-	}
-	red := s.red
-	if secret != "" {
-		ts := s.now().Unix()
-		sig := sign(secret, ts)
+	var derived []string
+	if hook.Secret != "" {
+		ts := now.Unix()
+		sig := sign(hook.Secret, ts)
 		p["timestamp"], p["sign"] = strconv.FormatInt(ts, 10), sig
-		// The sign is a credential for its hour: a msg quoting the request must not carry it
-		// into error_message.
-		red = s.red.With(sig)
+		derived = append(derived, sig)
 	}
 	body, err := adapters.MarshalJSON(p)
 	if err != nil {
-		return adapters.Permanent("%s: encode: %v", Name, err)
+		return nil, fmt.Errorf("encode: %v", err)
 	}
-	resp, err := adapters.PostJSON(ctx, s.client, hook, body, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	return red.Error(s.classify(resp))
+	return &adapters.Request{URL: hook.Webhook, Body: body, Derived: derived}, nil
 }
 
 // sign is base64(HMAC-SHA256(key="{timestamp}\n{secret}", msg="")) for a timestamp in seconds.
@@ -93,11 +55,11 @@ type answer struct {
 }
 
 // classify maps the answer to nil or a classified failure. Unknown non-zero codes are transient.
-func (s *Sender) classify(resp *adapters.Response) error {
+func classify(resp *adapters.Response, ans adapters.Answer) error {
 	var a answer
 	jsonErr := json.Unmarshal(resp.Body, &a)
 	if resp.Status != http.StatusOK && (jsonErr != nil || (a.Code == nil && a.StatusCode == nil)) {
-		if err := adapters.ClassifyHTTPAt(resp, s.now()); err != nil {
+		if err := adapters.ClassifyHTTPAt(resp, ans.Now); err != nil {
 			return fmt.Errorf("%s: %w", Name, err)
 		}
 	}
@@ -120,9 +82,9 @@ func (s *Sender) classify(resp *adapters.Response) error {
 		}
 		return nil
 	case 11232, 230020:
-		wait := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
+		wait := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), ans.Now)
 		if wait == 0 {
-			wait = s.throttle
+			wait = ans.Throttle
 		}
 		return adapters.RateLimited(wait, "%s: code %d: rate limited: %s", Name, code, msg)
 	case 19021:
@@ -138,4 +100,10 @@ func (s *Sender) classify(resp *adapters.Response) error {
 	default:
 		return adapters.Transient(0, "%s: code %d: %s", Name, code, msg)
 	}
+}
+
+// robot is Lark's protocol: the body, the signature in it, the answer.
+func robot() adapters.Robot {
+	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
+		Request: request, Classify: classify}
 }

@@ -40,7 +40,7 @@ func newSender(t *testing.T, cfg Config) *Sender {
 	return s
 }
 
-// TestSignVector is the official example of providers.md §11.
+// TestSignVector is the official example in docs/providers.md, "Lark".
 func TestSignVector(t *testing.T) {
 	if got := sign("demo", 1599360473); got != "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=" {
 		t.Errorf("sign = %q", got)
@@ -287,7 +287,7 @@ func TestEchoedSignRedacted(t *testing.T) {
 	}
 }
 
-// 11232 may come with HTTP 429 and a Retry-After (providers.md §13.3): the provider's wait wins
+// 11232 may come with HTTP 429 and a Retry-After (docs/providers.md, "Lark"): the provider's wait wins
 // over throttle_wait, as for every other rate-limit answer.
 func TestRateLimitHonoursRetryAfter(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,7 @@ import (
 )
 
 // render builds the request body for m, without the signature fields: text → msg_type text;
-// markdown → an interactive card (schema 2.0) whose header is the title (contract §11) and whose
+// markdown → an interactive card (schema 2.0) whose header is the title (README.md, "Drafts") and whose
 // body is one markdown element; card → interactive with the body object as the card (an object
 // with its own msg_type is sent as the whole payload).
 func render(m *mailbox.Message) (map[string]any, error) {
@@ -106,17 +106,11 @@ func orDefault(s, d string) string {
 // user and all, an empty text body, a card that is not an object, and a request body (with the
 // signature fields) over MaxBody bytes.
 func Check(m *mailbox.Message) error {
-	for _, mt := range m.Mentions {
-		if mt.Type != "user" && mt.Type != "all" && mt.Type != "" {
-			return &adapters.CheckError{Field: "mentions",
-				Msg: fmt.Sprintf("%s supports mentions of type user and all, not %q", Name, mt.Type)}
-		}
-		if mt.Type != "all" && strings.TrimSpace(mt.Target) == "" {
-			return &adapters.CheckError{Field: "mentions", Msg: "a user mention needs a target (open_id or user_id)"}
-		}
+	if err := adapters.CheckUserMentions(Name, "open_id or user_id", m.Mentions); err != nil {
+		return err
 	}
-	if adapters.ContentType(m) != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
-		return &adapters.CheckError{Field: "body", Msg: "empty: " + Name + " refuses empty messages"}
+	if err := adapters.CheckBody(Name, m); err != nil {
+		return err
 	}
 	p, err := render(m)
 	if err != nil {
@@ -128,9 +122,5 @@ func Check(m *mailbox.Message) error {
 	if err != nil {
 		return &adapters.CheckError{Field: "body", Msg: err.Error()}
 	}
-	if len(b) > MaxBody {
-		return &adapters.CheckError{Field: "body", Msg: fmt.Sprintf(
-			"rendered %s message is %d bytes; %s accepts at most %d", Name, len(b), Name, MaxBody)}
-	}
-	return nil
+	return adapters.CheckSize(Name, len(b), MaxBody)
 }

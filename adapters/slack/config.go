@@ -13,7 +13,7 @@ import (
 // Name is the provider name used in drafts and configuration.
 const Name = "slack"
 
-// Documented limits (providers.md §4): incoming webhooks and chat.postMessage allow about one
+// Documented limits (docs/providers.md, "Slack"): incoming webhooks and chat.postMessage allow about one
 // message a second per channel (short bursts tolerated); Slack's 429 always carries Retry-After,
 // so DefaultThrottleWait only applies to an `ok:false` "ratelimited" answer without one.
 const (
@@ -24,7 +24,7 @@ const (
 // DefaultAPIBase is Slack's Web API root.
 const DefaultAPIBase = "https://slack.com/api"
 
-// Config is the `providers.slack` section (contract §10). Values arrive ${VAR}-expanded.
+// Config is the `providers.slack` section (README.md, "Configuration"). Values arrive ${VAR}-expanded.
 //
 // With only Webhook, messages go to the incoming webhook's channel (fixed when the webhook was
 // created). With Token (a bot token, xoxb-…), messages go through chat.postMessage to the channel
@@ -106,4 +106,11 @@ func (cfg Config) validate() (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %w", Name, err)
 	}
 	return d, nil
+}
+
+// Descriptor describes Slack to the provider registry.
+func Descriptor() adapters.Descriptor {
+	return adapters.Spec[Config]{Name: Name, Fanout: true, Check: Check, Rate: DefaultRate,
+		ThrottleWait: DefaultThrottleWait, Channels: func(c Config) []string { return adapters.Keys(c.Channels) },
+		Secrets: Secrets, New: adapters.WithOptions(New)}.Descriptor()
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Limits (providers.md §4.2): Slack truncates text beyond 40 000 characters and refuses more than
+// Limits (docs/providers.md, "Slack"): Slack truncates text beyond 40 000 characters and refuses more than
 // 50 blocks.
 const (
 	MaxTextChars = 40000
@@ -88,7 +88,7 @@ func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// mention renders @-mentions (providers.md §4.3): user → <@U…>, role → <!subteam^S…>, all and
+// mention renders @-mentions (docs/providers.md, "Slack"): user → <@U…>, role → <!subteam^S…>, all and
 // channel → <!channel> (a channel mention with a C… target links that channel: <#C…>). A user
 // mention whose @Name appears in the text replaces it; the others are put in front.
 func mention(text string, ms []mailbox.Mention) string {

@@ -3,7 +3,7 @@
 // bot token is configured, through chat.postMessage (success is "ok": true with the message's
 // ts, returned as the provider message id). Markdown is converted to Slack mrkdwn. 429 answers
 // are rate limits honouring Retry-After; 5xx and Slack's internal_error-style codes are
-// transient; credential, channel and payload errors are permanent (providers.md §4).
+// transient; credential, channel and payload errors are permanent (docs/providers.md, "Slack").
 package slack
 
 import (
@@ -165,7 +165,7 @@ func (s *Sender) postMessage(ctx context.Context, p map[string]any) (string, err
 	return "", s.classify(resp, a.Error, "chat.postMessage")
 }
 
-// Error codes (providers.md §4) that are worth retrying, and those that mean "slow down".
+// Error codes (docs/providers.md, "Slack") that are worth retrying, and those that mean "slow down".
 var (
 	transientCodes = map[string]bool{"internal_error": true, "fatal_error": true, "service_unavailable": true,
 		"request_timeout": true, "team_added_to_org": true}

@@ -2,11 +2,8 @@ package teams
 
 import (
 	"fmt"
-	"maps"
 	"net/url"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/monoco/courier/adapters"
 )
@@ -14,52 +11,30 @@ import (
 // Name is the provider name used in drafts and configuration.
 const Name = "teams"
 
-// Limits (providers.md §5.2): Microsoft documents no rate limit for Workflows webhook triggers
+// Limits (docs/providers.md, "Teams"): Microsoft documents no rate limit for Workflows webhook triggers
 // (UNVERIFIED), so there is no default rate; a 429 without Retry-After waits DefaultThrottleWait.
 const (
 	DefaultRate         = ""
 	DefaultThrottleWait = "1m"
 )
 
-// Config is the `providers.teams` section (contract §10). Values arrive ${VAR}-expanded.
-type Config struct {
-	adapters.Common `yaml:",inline"`
-	// Webhook is the Workflows ("When a Teams webhook request is received") trigger URL,
-	// https://….logic.azure.com:443/workflows/…/invoke?…&sig=… or
-	// https://….environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/…&sig=….
-	Webhook string `yaml:"webhook,omitempty"`
-	// Channels are aliases usable in `to:`, each its own workflow webhook.
-	Channels map[string]Channel `yaml:"channels,omitempty"`
-}
+// Config is the `providers.teams` section; values arrive ${VAR}-expanded. Webhook is the
+// Workflows ("When a Teams webhook request is received") trigger URL,
+// https://….logic.azure.com:443/workflows/…/invoke?…&sig=… or
+// https://….environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/…&sig=….
+type Config = adapters.URLRobot
 
 // Channel is one workflow webhook reachable by alias.
-type Channel struct {
-	Webhook string `yaml:"webhook"`
-}
+type Channel = adapters.URLHook
 
 // Secrets returns every webhook URL in cfg (the redactor also extracts their sig and workflow id).
-func Secrets(cfg Config) []string {
-	var out []string
-	if cfg.Webhook != "" {
-		out = append(out, cfg.Webhook)
-	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
-		if w := cfg.Channels[name].Webhook; w != "" {
-			out = append(out, w)
-		}
-	}
-	return out
-}
+func Secrets(cfg Config) []string { return adapters.RobotSecrets(cfg) }
 
-// validate checks cfg without echoing any secret and returns the throttle wait.
-func (cfg Config) validate() (time.Duration, error) {
-	return adapters.Robot[Channel]{Provider: Name, Webhook: cfg.Webhook, Channels: cfg.Channels,
-		Hook: func(c Channel) string { return c.Webhook }, ThrottleWait: cfg.ThrottleWait,
-		DefaultWait: DefaultThrottleWait, CheckURL: checkHook}.Validate()
-}
+// Descriptor describes Teams to the provider registry.
+func Descriptor() adapters.Descriptor { return adapters.RobotDescriptor[Config](robot()) }
 
 // checkHook requires https (loopback excepted) and refuses the retired Office 365 connector URLs
-// (providers.md §5.1: they stop working in May 2026).
+// (docs/providers.md, "Teams": they stop working in May 2026).
 func checkHook(raw string) error {
 	if err := adapters.CheckURL(raw); err != nil {
 		return err

@@ -9,12 +9,12 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// MaxPayloadBytes is the size of the posted JSON Teams accepts (≈28 KB per message, providers.md
-// §5.2, secondary source).
+// MaxPayloadBytes is the size of the posted JSON Teams accepts (≈28 KB per message, a secondary
+// source: docs/providers.md, "Teams").
 const MaxPayloadBytes = 28 * 1024
 
 // Adaptive Card constants: Teams renders up to 1.5, Power Automate is reported to fail on 1.6,
-// and 1.4 works for every Workflows client (providers.md §5.2).
+// and 1.4 works for every Workflows client (docs/providers.md, "Teams").
 const (
 	cardSchema      = "http://adaptivecards.io/schemas/adaptive-card.json"
 	cardVersion     = "1.4"
@@ -111,7 +111,7 @@ func textBlock(text string, extra map[string]any) map[string]any {
 	return b
 }
 
-// mention adds Teams mentions (providers.md §5.2) for user mentions: `<at>Name</at>` in the text
+// mention adds Teams mentions (docs/providers.md, "Teams") for user mentions: `<at>Name</at>` in the text
 // (replacing the first "@Name", else in front of the first block) plus a msteams entity whose id
 // is the target (an Entra object id or UPN). Teams webhooks have no @channel, so all/channel/role
 // mentions are not rendered.

@@ -67,35 +67,36 @@ func (f *fakeFlow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestContract(t *testing.T) {
-	adapterstest.RunContract(t, adapterstest.ContractHarness{
-		Start: adapterstest.HTTPFake{
-			New: func(t *testing.T, base string, c *http.Client) (adapterstest.Sender, []string) {
-				cfg := Config{Webhook: hookURL(base, sig)}
-				s, err := New(cfg, adapters.Options{Client: c})
-				if err != nil {
-					t.Fatal(err)
+	errBody := func(code, msg string) string {
+		b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": code, "message": msg}})
+		return string(b)
+	}
+	retry := http.Header{"Retry-After": {adapterstest.ContractRetryAfterHeader}}
+	adapterstest.RunRobot(t, adapterstest.Robot{
+		Robot: robot(),
+		Config: func(base string) (adapters.RobotSection, []string) {
+			return Config{Webhook: hookURL(base, sig)}, []string{sig}
+		},
+		Serve: func(t *testing.T, w http.ResponseWriter, r *http.Request, a adapterstest.Reply) {
+			(&fakeFlow{reply: func(w http.ResponseWriter) {
+				if a.Status == 0 {
+					w.WriteHeader(http.StatusAccepted)
+					return
 				}
-				return s, append(Secrets(cfg), sig)
-			},
-			Answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, b adapterstest.Behaviour) {
-				(&fakeFlow{reply: func(w http.ResponseWriter) {
-					switch b {
-					case adapterstest.BehaveSucceed:
-						w.WriteHeader(http.StatusAccepted)
-					case adapterstest.BehaveTransient:
-						w.Header().Set("Retry-After", adapterstest.ContractRetryAfterHeader)
-						jsonErr(w, 503, "ServiceUnavailable", "try later")
-					case adapterstest.BehavePermanent:
-						jsonErr(w, 400, "InvalidRequestContent", "The request content was invalid.")
-					case adapterstest.BehaveRateLimit:
-						w.Header().Set("Retry-After", adapterstest.ContractRetryAfterHeader)
-						jsonErr(w, 429, "TooManyRequests", "Rate limit is exceeded.")
-					}
-				}}).ServeHTTP(w, r)
-			},
-		}.Start,
-		TransientRetryAfter: true,
-		RateLimitRetryAfter: true,
+				for k, v := range a.Header {
+					w.Header()[k] = v
+				}
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(a.Status)
+				_, _ = io.WriteString(w, a.Body)
+			}}).ServeHTTP(w, r)
+		},
+		Replies: map[adapterstest.Behaviour]adapterstest.Reply{
+			adapterstest.BehaveTransient: {Status: 503, Body: errBody("ServiceUnavailable", "try later"), Header: retry},
+			adapterstest.BehavePermanent: {Status: 400, Body: errBody("InvalidRequestContent", "The request content was invalid.")},
+			adapterstest.BehaveRateLimit: {Status: 429, Body: errBody("TooManyRequests", "Rate limit is exceeded."), Header: retry},
+		},
+		RetryAfter: true,
 	})
 }
 
@@ -227,4 +228,11 @@ func TestCutErrorMessageDoesNotLeakSig(t *testing.T) {
 			t.Errorf("error %q leaks part of the sig or is not UTF-8", err)
 		}
 	}
+}
+
+// Sender and New build the sender the provider registry builds (Descriptor).
+type Sender = adapters.RobotSender
+
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	return adapters.NewRobot(robot(), cfg, opts)
 }

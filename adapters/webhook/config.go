@@ -14,7 +14,7 @@ import (
 // Name is the provider name used in drafts and configuration.
 const Name = "webhook"
 
-// The generic webhook has no documented rate (contract §7: none); a 429 without Retry-After
+// The generic webhook has no documented rate (docs/protocol.md, "Rate limits": none); a 429 without Retry-After
 // defers by DefaultThrottleWait.
 const (
 	DefaultRate         = ""
@@ -24,7 +24,7 @@ const (
 // SecretPrefix starts every Standard Webhooks secret.
 const SecretPrefix = "whsec_"
 
-// Config is the `providers.webhook` section (contract §10).
+// Config is the `providers.webhook` section (README.md, "Configuration").
 type Config struct {
 	adapters.Common `yaml:",inline"`
 	// URL receives the POSTs (https, or http to a loopback host).
@@ -99,4 +99,12 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
 	return nil
+}
+
+// Descriptor describes the generic webhook to the provider registry. Its channel aliases do not
+// fan out: a message goes to one endpoint.
+func Descriptor() adapters.Descriptor {
+	return adapters.Spec[Config]{Name: Name, Check: Check, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait,
+		Channels: func(c Config) []string { return adapters.Keys(c.Channels) },
+		Secrets:  Secrets, New: adapters.WithOptions(New)}.Descriptor()
 }

@@ -34,10 +34,8 @@ func New(cfg Config, opts adapters.Options) (*Sender, error) {
 		return nil, err
 	}
 	opts = opts.WithDefaults()
-	client := *opts.Client // do not follow redirects: a 3xx is a failure (Standard Webhooks)
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	throttle, _ := adapters.ThrottleWait(cfg.ThrottleWait, DefaultThrottleWait) // validated above
-	return &Sender{cfg: cfg, client: &client, now: opts.Now, throttle: throttle,
+	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
 		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
 }
 

@@ -1,18 +1,12 @@
 package wecom
 
-import (
-	"maps"
-	"slices"
-	"time"
-
-	"github.com/monoco/courier/adapters"
-)
+import "github.com/monoco/courier/adapters"
 
 // Name is the provider name used in drafts and configuration.
 const Name = "wecom"
 
-// Documented limit (providers.md §3): 20 messages a minute per robot; errcode 45009 asks to wait
-// about a minute.
+// Documented limit (docs/providers.md, "WeCom"): 20 messages a minute per robot; errcode 45009
+// asks to wait about a minute.
 const (
 	DefaultRate         = "20/min"
 	DefaultThrottleWait = "1m"
@@ -24,33 +18,17 @@ const (
 	MaxMarkdown = 4096
 )
 
-// Config is the `providers.wecom` section (contract §10). The robot's key in the URL is its only
+// Config is the `providers.wecom` section; values arrive ${VAR}-expanded. Webhook is
+// https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<key>: the key is the robot's only
 // credential; there is no signing.
-type Config struct {
-	adapters.Common `yaml:",inline"`
-	// Webhook is https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<key>.
-	Webhook string `yaml:"webhook,omitempty"`
-	// Channels are aliases usable in `to:`, each its own robot.
-	Channels map[string]Channel `yaml:"channels,omitempty"`
-}
+type Config = adapters.URLRobot
 
 // Channel is one robot reachable by alias.
-type Channel struct {
-	Webhook string `yaml:"webhook"`
-}
+type Channel = adapters.URLHook
 
 // Secrets returns every secret in cfg (the webhook URLs; the redactor also extracts their key)
 // for the log redactor.
-func Secrets(cfg Config) []string {
-	out := []string{cfg.Webhook}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
-		out = append(out, cfg.Channels[name].Webhook)
-	}
-	return slices.DeleteFunc(out, func(s string) bool { return s == "" })
-}
+func Secrets(cfg Config) []string { return adapters.RobotSecrets(cfg) }
 
-func (cfg Config) validate() (time.Duration, error) {
-	return adapters.Robot[Channel]{Provider: Name, Webhook: cfg.Webhook, Channels: cfg.Channels,
-		Hook: func(c Channel) string { return c.Webhook }, ThrottleWait: cfg.ThrottleWait,
-		DefaultWait: DefaultThrottleWait}.Validate()
-}
+// Descriptor describes WeCom to the provider registry.
+func Descriptor() adapters.Descriptor { return adapters.RobotDescriptor[Config](robot()) }

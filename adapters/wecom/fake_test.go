@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/monoco/courier/adapters"
 )
 
 // fakeRobot behaves like qyapi.weixin.qq.com/cgi-bin/webhook/send: it checks the key, the
@@ -105,4 +107,11 @@ func (f *fakeRobot) verify(r *http.Request, body []byte) (string, int, string) {
 		return "", 0, ""
 	}
 	return "msgtype " + mt, 40008, "invalid message type"
+}
+
+// Sender and New build the sender the provider registry builds (Descriptor).
+type Sender = adapters.RobotSender
+
+func New(cfg Config, opts adapters.Options) (*Sender, error) {
+	return adapters.NewRobot(robot(), cfg, opts)
 }

@@ -82,20 +82,17 @@ func mentions(ms []mailbox.Mention) (users, mobiles []string) {
 // MaxText bytes or markdown.content over MaxMarkdown bytes; a card that is not a whole payload.
 func Check(m *mailbox.Message) error {
 	ct := adapters.ContentType(m)
+	if err := adapters.CheckUserMentions(Name, "user id or mobile", m.Mentions); err != nil {
+		return err
+	}
 	for _, mt := range m.Mentions {
-		switch {
-		case mt.Type != "user" && mt.Type != "all" && mt.Type != "":
-			return &adapters.CheckError{Field: "mentions",
-				Msg: fmt.Sprintf("%s supports mentions of type user and all, not %q", Name, mt.Type)}
-		case mt.Type != "all" && strings.TrimSpace(mt.Target) == "":
-			return &adapters.CheckError{Field: "mentions", Msg: "a user mention needs a target (user id or mobile)"}
-		case ct == mailbox.ContentMarkdown && (mt.Type == "all" || adapters.IsMobile(strings.TrimSpace(mt.Target))):
+		if ct == mailbox.ContentMarkdown && (mt.Type == "all" || adapters.IsMobile(strings.TrimSpace(mt.Target))) {
 			return &adapters.CheckError{Field: "mentions",
 				Msg: Name + " markdown can mention user ids only (use content_type text for @all or mobiles)"}
 		}
 	}
-	if ct != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {
-		return &adapters.CheckError{Field: "body", Msg: "empty: " + Name + " refuses empty messages"}
+	if err := adapters.CheckBody(Name, m); err != nil {
+		return err
 	}
 	p, err := render(m)
 	if err != nil {

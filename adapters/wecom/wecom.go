@@ -1,66 +1,29 @@
 // Package wecom sends courier messages through a WeCom (企业微信) group robot (webhook with `key`,
 // no signing). Success is only errcode 0; every other answer is classified as permanent,
-// transient or rate limited by errcode, never by errmsg (providers.md §3).
+// transient or rate limited by errcode, never by errmsg (docs/providers.md, "WeCom").
 package wecom
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Sender sends to WeCom group robots. Safe for concurrent use.
-type Sender struct {
-	cfg      Config
-	client   *http.Client
-	now      func() time.Time
-	throttle time.Duration
-	red      *adapters.Redactor
-}
-
-// New validates cfg (URLs must be https except loopback; errors never echo the key).
-func New(cfg Config, opts adapters.Options) (*Sender, error) {
-	throttle, err := cfg.validate()
+// renderJSON is the request body for m.
+func renderJSON(m *mailbox.Message) (any, error) {
+	p, err := render(m)
 	if err != nil {
 		return nil, err
 	}
-	opts = opts.WithDefaults()
-	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
-		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
-}
-
-// Send posts m to the robot its `to` selects: a configured channel alias, else the default
-// webhook. Several different aliases in one message is a permanent error. WeCom returns no
-// message id, so the id is always "". Errors are redacted.
-func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
-	return "", s.red.Error(s.send(ctx, m))
-}
-
-func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
-	ch, err := adapters.Route(Name, "webhook", m.To, s.cfg.Channels, Channel{Webhook: s.cfg.Webhook}, s.cfg.Webhook != "")
-	if err != nil {
-		return err
-	}
-	hook := ch.Webhook
-	p, err := render(m)
-	if err != nil {
-		return adapters.Permanent("%s: %v", Name, err)
-	}
 	body, err := adapters.MarshalJSON(p)
 	if err != nil {
-		return adapters.Permanent("%s: encode: %v", Name, err)
+		return nil, fmt.Errorf("encode: %v", err)
 	}
-	resp, err := adapters.PostJSON(ctx, s.client, hook, body, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	return s.classify(resp)
+	return body, nil
 }
 
 // answer is WeCom's reply; errcode is read as a number or a decimal string.
@@ -71,9 +34,9 @@ type answer struct {
 
 // classify maps the answer to nil or a classified failure. A non-200 status is transient (429:
 // rate limited) since WeCom reports its own errors with HTTP 200; unknown errcodes are transient.
-func (s *Sender) classify(resp *adapters.Response) error {
+func classify(resp *adapters.Response, ans adapters.Answer) error {
 	if resp.Status != http.StatusOK {
-		after := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
+		after := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), ans.Now)
 		if resp.Status == http.StatusTooManyRequests {
 			return adapters.RateLimited(after, "%s: HTTP 429: rate limited", Name)
 		}
@@ -93,7 +56,7 @@ func (s *Sender) classify(resp *adapters.Response) error {
 	case -1:
 		return adapters.Transient(0, "%s: errcode -1: system busy: %s", Name, msg)
 	case 45009:
-		return adapters.RateLimited(s.throttle, "%s: errcode 45009: rate limited (over 20/min): %s", Name, msg)
+		return adapters.RateLimited(ans.Throttle, "%s: errcode 45009: rate limited (over 20/min): %s", Name, msg)
 	case 45033:
 		return adapters.Transient(0, "%s: errcode 45033: concurrency limit: %s", Name, msg)
 	case 93000:
@@ -115,4 +78,10 @@ func shortMsg(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)
+}
+
+// robot is WeCom's protocol: the body and the answer (no signing).
+func robot() adapters.Robot {
+	return adapters.Robot{Name: Name, Rate: DefaultRate, ThrottleWait: DefaultThrottleWait, Check: Check,
+		Render: renderJSON, Classify: classify}
 }

@@ -97,7 +97,7 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// errcode may come as a decimal string (the DingTalk doc quirk, providers.md §1.1; the same
+// errcode may come as a decimal string (the DingTalk doc quirk, docs/providers.md, "DingTalk"; the same
 // parser reads WeCom's): "0" is success, not an unreadable answer to retry (a duplicate send).
 func TestStringErrCodeZeroIsSuccess(t *testing.T) {
 	f, srv := newFakeRobot(t, key)

@@ -68,8 +68,8 @@ func (a *app) initRepo() ([]string, error) {
 	lines = append(lines, "mailbox "+relPath(r.MainWorktree, dir))
 	excludes := []string{"/" + strings.TrimSuffix(relPath(r.MainWorktree, dir), "/") + "/"}
 	fileDir := ".monoco/outbox-local"
-	if cfg.Providers.File != nil && cfg.Providers.File.Dir != "" {
-		fileDir = cfg.Providers.File.Dir
+	if d := cfg.Providers.fileDir(); d != "" {
+		fileDir = d
 	}
 	if !filepath.IsAbs(fileDir) {
 		excludes = append(excludes, "/"+strings.TrimSuffix(filepath.ToSlash(filepath.Clean(fileDir)), "/")+"/")

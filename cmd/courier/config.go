@@ -17,20 +17,15 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/monoco/courier/adapters/dingtalk"
-	"github.com/monoco/courier/adapters/email"
+	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/adapters/file"
-	"github.com/monoco/courier/adapters/lark"
-	"github.com/monoco/courier/adapters/slack"
-	"github.com/monoco/courier/adapters/teams"
-	"github.com/monoco/courier/adapters/webhook"
-	"github.com/monoco/courier/adapters/wecom"
 	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/drafts"
 )
 
-// Config is `.monoco/courier.yaml` (contract §10). Decoding is strict: an unknown key anywhere is an
-// error reported with its line. ${VAR} references stay unexpanded until a value is needed.
+// Config is `.monoco/courier.yaml` (README.md, "Configuration"). Decoding is strict: an unknown
+// key anywhere is an error reported with its line. ${VAR} references stay unexpanded until a value
+// is needed.
 type Config struct {
 	Mailbox   string          `yaml:"mailbox"`
 	Drafts    DraftsConfig    `yaml:"drafts"`
@@ -72,16 +67,79 @@ type RetryConfig struct {
 	MaxAge       Duration `yaml:"max_age"`
 }
 
-// ProvidersConfig holds one optional section per provider; each adapter owns its section's shape.
+// ProvidersConfig holds the configured provider sections, each decoded by its adapter's
+// descriptor (see registry); the file provider is always there, configured or not.
 type ProvidersConfig struct {
-	DingTalk *dingtalk.Config `yaml:"dingtalk"`
-	Lark     *lark.Config     `yaml:"lark"`
-	WeCom    *wecom.Config    `yaml:"wecom"`
-	Slack    *slack.Config    `yaml:"slack"`
-	Teams    *teams.Config    `yaml:"teams"`
-	Email    *email.Config    `yaml:"email"`
-	Webhook  *webhook.Config  `yaml:"webhook"`
-	File     *file.Config     `yaml:"file"`
+	sections map[string]*yaml.Node
+}
+
+// UnmarshalYAML keeps each section's node for its descriptor; an unknown provider is an unknown
+// key, reported as yaml.v3 reports one.
+func (p *ProvidersConfig) UnmarshalYAML(n *yaml.Node) error {
+	if n.ShortTag() == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s into main.ProvidersConfig", n.Line, n.ShortTag())}}
+	}
+	known := map[string]adapters.Descriptor{}
+	for _, d := range registry() {
+		known[d.Name] = d
+	}
+	p.sections = map[string]*yaml.Node{}
+	var errs []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		d, ok := known[k.Value]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Sprintf("line %d: field %s not found in type main.ProvidersConfig", k.Line, k.Value))
+			continue
+		case p.sections[k.Value] != nil:
+			errs = append(errs, fmt.Sprintf("line %d: mapping key %q already defined", k.Line, k.Value))
+			continue
+		}
+		p.sections[k.Value] = v
+		var te *yaml.TypeError
+		if _, err := d.Decode(v); errors.As(err, &te) {
+			errs = append(errs, te.Errors...)
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return &yaml.TypeError{Errors: errs}
+	}
+	return nil
+}
+
+// provider is a provider with its decoded section.
+type provider struct {
+	adapters.Descriptor
+	sec adapters.Section
+}
+
+// configured lists, in registry order, the providers that have a section (the file provider
+// always has one).
+func (p ProvidersConfig) configured() []provider {
+	var out []provider
+	for _, d := range registry() {
+		sec, err := d.Decode(p.sections[d.Name]) // decoded without error when it was read
+		if err == nil && sec != nil {
+			out = append(out, provider{d, sec})
+		}
+	}
+	return out
+}
+
+// fileDir is the file provider's configured dir ("" for the default).
+func (p ProvidersConfig) fileDir() string {
+	for _, pr := range p.configured() {
+		if c, ok := pr.sec.Config().(file.Config); ok {
+			return c.Dir
+		}
+	}
+	return ""
 }
 
 // Duration is a Go duration string in YAML.
@@ -229,6 +287,12 @@ func configKeys() []string {
 		}
 	}
 	walk(reflect.TypeOf(Config{}))
+	for _, d := range registry() {
+		seen[d.Name] = true
+		for _, k := range d.Keys {
+			seen[k] = true
+		}
+	}
 	keys := make([]string, 0, len(seen))
 	for k := range seen {
 		if !strings.Contains(k, ".") {
@@ -261,11 +325,12 @@ func (c *Config) validate() error {
 			return fmt.Errorf("drafts.patterns[%d]: branch needs a named group (?P<item>…) and dir needs {item}", i)
 		}
 	}
-	for _, k := range registry() {
-		if sec := k.section(c); sec != nil {
-			if err := k.validate(sec); err != nil {
-				return fmt.Errorf("providers.%s: %w", k.name, err)
-			}
+	for _, p := range c.Providers.configured() {
+		if _, err := delivery.ParseRate(p.sec.Rate()); err != nil {
+			return fmt.Errorf("providers.%s: rate: %w", p.Name, err)
+		}
+		if _, err := p.sec.ThrottleWait(); err != nil {
+			return fmt.Errorf("providers.%s: %w", p.Name, err)
 		}
 	}
 	return nil

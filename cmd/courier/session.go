@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 )
 
@@ -98,14 +97,8 @@ func (s *session) inputs(paths []string, stderr io.Writer) ([]drafts.Input, []*d
 // draftsConfig is what the drafts package needs to know of the configuration: the patterns, the
 // configured providers with their channel aliases, and each adapter's pre-enqueue check.
 func draftsConfig(c *Config) drafts.Config {
-	dc := drafts.Config{Patterns: c.patterns(), Providers: map[string]drafts.ProviderInfo{},
-		Checks: map[string]func(*mailbox.Message) error{}}
-	for _, k := range registry() {
-		dc.Checks[k.name] = k.check
-		if sec := k.section(c); sec != nil {
-			dc.Providers[k.name] = drafts.ProviderInfo{Channels: k.channels(sec), Fanout: k.fanout}
-		}
-	}
+	dc := drafts.Config{Patterns: c.patterns()}
+	dc.Providers, dc.Checks = providerInfo(c)
 	return dc
 }
 
