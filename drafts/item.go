@@ -16,9 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Pattern maps a branch name to a work item's drafts directory.
@@ -122,35 +119,6 @@ func ItemForPath(p string, ps []Pattern) (Item, bool) {
 func IsDraftName(name string) bool {
 	return strings.HasSuffix(name, ".md") && len(name) > len(".md") &&
 		!strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_")
-}
-
-// CurrentBranch returns the branch checked out in the repository (or linked worktree) containing
-// repoTop and the commit it points at. On an unborn branch (no commit yet) commit is ""; on a detached
-// HEAD branch is "".
-func CurrentBranch(repoTop string) (branch, commit string, err error) {
-	repo, err := git.PlainOpenWithOptions(repoTop, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	if err != nil {
-		return "", "", fmt.Errorf("open repository %s: %w", repoTop, err)
-	}
-	head, err := repo.Storer.Reference(plumbing.HEAD)
-	if err != nil {
-		return "", "", fmt.Errorf("read HEAD: %w", err)
-	}
-	if head.Type() == plumbing.HashReference {
-		return "", head.Hash().String(), nil
-	}
-	target := head.Target()
-	if target.IsBranch() {
-		branch = target.Short()
-	}
-	ref, err := repo.Reference(target, true)
-	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return branch, "", nil // unborn
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("resolve %s: %w", target, err)
-	}
-	return branch, ref.Hash().String(), nil
 }
 
 // Find returns the drafts of it in the working tree of repoTop, as repository-relative slash paths in

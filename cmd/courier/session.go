@@ -42,7 +42,7 @@ func (a *app) session(itemFlag string) (*session, error) {
 func newSession(ws *workspace, itemFlag string) (*session, error) {
 	var err error
 	s := &session{ws: ws, patterns: ws.cfg.patterns()}
-	s.branch, s.commit, err = drafts.CurrentBranch(ws.repo.Top)
+	s.branch, s.commit, err = ws.repo.Head()
 	if err != nil {
 		return nil, err
 	}
