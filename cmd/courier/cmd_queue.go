@@ -136,14 +136,13 @@ func (a *app) retryCmd() *cli.Command {
 // openMailbox opens the configured mailbox (a repository is not required), creating its layout only
 // for a command that writes to it.
 func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
-	ws, err := a.workspace(false)
-	if err != nil {
+	if err := a.load(false); err != nil {
 		return nil, err
 	}
 	if !write {
-		return ws.readMailbox(), nil
+		return a.readMailbox(), nil
 	}
-	return ws.mailbox()
+	return a.mailbox()
 }
 
 func contains(list []string, s string) bool {
