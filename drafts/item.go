@@ -1,7 +1,7 @@
 // Package drafts turns the Markdown drafts of a work item into outbound mailbox messages: it finds the
 // work item of a branch or a path, discovers its drafts, parses and validates each one (the embedded
-// JSON Schema, then semantic rules and the providers' own checks), stamps it (contract §4) and enqueues
-// it exactly once per draft version through the mailbox ledger.
+// JSON Schema, then semantic rules and the providers' own checks), stamps it (docs/protocol.md,
+// "Fields") and enqueues it exactly once per draft version through the mailbox ledger.
 //
 // drafts never imports an adapter: cmd/courier hands it the configured providers and their checks.
 package drafts
@@ -27,8 +27,8 @@ type Pattern struct {
 	Dir string
 }
 
-// DefaultPatterns returns the patterns of contract §10: FEAT, FIX, CHORE and EPIC items, matched
-// case-insensitively, with any `prefix/` before the id and any `-slug` after it.
+// DefaultPatterns returns the default patterns (README.md, "Configuration"): FEAT, FIX, CHORE and
+// EPIC items, matched case-insensitively, with any `prefix/` before the id and any `-slug` after it.
 func DefaultPatterns() []Pattern {
 	mk := func(kind, dir string) Pattern {
 		return Pattern{

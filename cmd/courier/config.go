@@ -29,8 +29,8 @@ import (
 	"github.com/monoco/courier/drafts"
 )
 
-// Config is `.monoco/courier.yaml` (contract §10). Decoding is strict: an unknown key anywhere is an
-// error reported with its line. ${VAR} references stay unexpanded until a value is needed.
+// Config is `.monoco/courier.yaml` (README.md, "Configuration"). Decoding is strict: an unknown key
+// anywhere is an error reported with its line. ${VAR} references stay unexpanded until a value is needed.
 type Config struct {
 	Mailbox   string          `yaml:"mailbox"`
 	Drafts    DraftsConfig    `yaml:"drafts"`
