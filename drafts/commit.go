@@ -1,5 +1,7 @@
 package drafts
 
+import "strings"
+
 // Staged is the verdict on one draft staged for a commit.
 type Staged struct {
 	Path    string
@@ -38,4 +40,21 @@ func OfItem(files []Input, it Item, ps []Pattern) []Input {
 		}
 	}
 	return out
+}
+
+// Under is the leading directory every pattern's drafts directory shares (e.g. "Issues/"), so that a
+// hook diffs only that subtree; "" when they share none.
+func Under(ps []Pattern) string {
+	prefix := ""
+	for i, p := range ps {
+		dir, _, _ := strings.Cut(p.Dir, "{item}")
+		dir = dir[:strings.LastIndex(dir, "/")+1]
+		if i == 0 {
+			prefix = dir
+		}
+		for !strings.HasPrefix(dir, prefix) {
+			prefix = prefix[:strings.LastIndex(strings.TrimSuffix(prefix, "/"), "/")+1]
+		}
+	}
+	return prefix
 }

@@ -51,3 +51,28 @@ func TestCheckStagedAndOfItem(t *testing.T) {
 		t.Error("OfItem of no item: want nothing")
 	}
 }
+
+func TestUnder(t *testing.T) {
+	mk := func(dirs ...string) []Pattern {
+		var ps []Pattern
+		for _, d := range dirs {
+			ps = append(ps, Pattern{Dir: d})
+		}
+		return ps
+	}
+	for _, tc := range []struct {
+		name string
+		ps   []Pattern
+		want string
+	}{
+		{"defaults", DefaultPatterns(), "Issues/"},
+		{"one", mk("work/items/{item}/drafts"), "work/items/"},
+		{"deeper shared", mk("a/b/x/{item}/d", "a/b/y/{item}/d"), "a/b/"},
+		{"nothing shared", mk("a/{item}/d", "b/{item}/d"), ""},
+		{"item at the top", mk("{item}/drafts"), ""},
+	} {
+		if got := Under(tc.ps); got != tc.want {
+			t.Errorf("%s: Under = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

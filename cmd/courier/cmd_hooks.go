@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -75,7 +72,7 @@ func (a *app) hooksInstall(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	exe, err := hookBinary()
+	exe, err := hooks.Binary()
 	if err != nil {
 		return err
 	}
@@ -137,7 +134,7 @@ func (a *app) runHook(ctx context.Context, name string, args []string) error {
 	ps, under := drafts.DefaultPatterns(), ""
 	if cfgErr == nil {
 		ps = a.cfg.patterns()
-		under = commonPrefix(ps)
+		under = drafts.Under(ps)
 	}
 	res, err := hooks.Run(ctx, r, name, hooks.Options{Args: args, Stdin: a.stdin, Stdout: a.stdout, Stderr: a.stderr,
 		Getenv: a.getenv, Match: func(p string) bool { _, ok := drafts.ItemForPath(p, ps); return ok }, Under: under})
@@ -217,43 +214,4 @@ func (a *app) deliverCommitted(ctx context.Context, files []drafts.Input) error 
 		fmt.Fprintf(a.stderr, "courier: not delivered: %s\n", strings.TrimSpace(e.Error()))
 	}
 	return nil
-}
-
-// commonPrefix is the leading directory every drafts pattern shares (e.g. "Issues/"), so that the
-// post-commit hook diffs only that subtree; "" when they share none.
-func commonPrefix(ps []drafts.Pattern) string {
-	prefix := ""
-	for i, p := range ps {
-		dir, _, _ := strings.Cut(p.Dir, "{item}")
-		dir = dir[:strings.LastIndex(dir, "/")+1]
-		if i == 0 {
-			prefix = dir
-		}
-		for !strings.HasPrefix(dir, prefix) {
-			prefix = prefix[:strings.LastIndex(strings.TrimSuffix(prefix, "/"), "/")+1]
-		}
-	}
-	return prefix
-}
-
-// hookBinary is the courier path the hooks record: the `courier` found on PATH when it is this very
-// binary (a package manager's symlink, e.g. /usr/local/bin/courier, survives upgrades that move the
-// versioned target), else this executable's own path.
-func hookBinary() (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	self, err := filepath.EvalSymlinks(exe)
-	if err != nil {
-		return exe, nil //nolint:nilerr // unresolvable: record the path as it is
-	}
-	if found, err := exec.LookPath("courier"); err == nil {
-		if abs, err := filepath.Abs(found); err == nil {
-			if target, err := filepath.EvalSymlinks(abs); err == nil && target == self {
-				return abs, nil
-			}
-		}
-	}
-	return exe, nil
 }
