@@ -86,7 +86,7 @@ func (a *app) cli() *cli.App {
 			return usageErrorf("%v", err)
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(a.stderr, "courier: unknown command %q (see courier --help)\n", name)
+			a.warn("unknown command %q (see courier --help)", name)
 		},
 	}
 	// The App's OnUsageError covers only global flags: without one of its own, a command prints its

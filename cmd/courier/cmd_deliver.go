@@ -147,7 +147,7 @@ func (a *app) printDelivery(res *drafts.Result, dryRun, none bool) {
 func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError, error) {
 	if len(paths) == 0 {
 		if a.info.Item.ID == "" {
-			fmt.Fprintf(a.stderr, "courier: branch %q is not a work-item branch (e.g. FEAT-0172-slug): no drafts to look at; name drafts explicitly or use --item\n", a.info.Branch)
+			a.warn("branch %q is not a work-item branch (e.g. FEAT-0172-slug): no drafts to look at; name drafts explicitly or use --item", a.info.Branch)
 			return nil, nil, nil
 		}
 		found, err := drafts.Find(a.repo.Top, a.info.Item)

@@ -14,20 +14,8 @@ import (
 
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/hooks"
+	"github.com/monoco/courier/templates"
 )
-
-const demoDraft = `---
-provider: file
-to: demo
-subject: Hello from courier
-content_type: markdown
----
-# Hello from courier
-
-This message went through the whole loop: a draft committed on a work-item branch,
-validated by the pre-commit hook, sealed into the outbound mailbox by the post-commit
-hook, and sent by ` + "`courier watch --once`" + ` through the built-in file provider.
-`
 
 func (a *app) demoCmd() *cli.Command {
 	return &cli.Command{
@@ -137,10 +125,14 @@ func (a *app) demoCommit(dir string, git func(...string) error) error {
 		return err
 	}
 	draft := "Issues/Features/work/FEAT-0001/drafts/hello.md"
+	demoDraft, err := templates.FS.ReadFile("demo/hello.md")
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(draft)), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, draft), []byte(demoDraft), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, draft), demoDraft, 0o644); err != nil {
 		return err
 	}
 	a.say("committing %s on branch FEAT-0001-demo (the hooks validate and deliver it)", draft)

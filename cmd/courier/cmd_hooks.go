@@ -127,7 +127,7 @@ func (a *app) runHook(ctx context.Context, name string, args []string) error {
 	}
 	cfgErr := a.loadIn(r)
 	if cfgErr != nil && name != "pre-commit" {
-		fmt.Fprintf(a.stderr, "courier: %s: not delivering: %v\n", name, cfgErr)
+		a.warn("%s: not delivering: %v", name, cfgErr)
 		return nil // a post-* hook never blocks
 	}
 	// A broken configuration blocks only commits that carry drafts (of the default patterns).
@@ -139,14 +139,14 @@ func (a *app) runHook(ctx context.Context, name string, args []string) error {
 	res, err := hooks.Run(ctx, r, name, hooks.Options{Args: args, Stdin: a.stdin, Stdout: a.stdout, Stderr: a.stderr,
 		Getenv: a.getenv, Match: func(p string) bool { _, ok := drafts.ItemForPath(p, ps); return ok }, Under: under})
 	for _, n := range res.Notes {
-		fmt.Fprintf(a.stderr, "courier: %s\n", n)
+		a.warn("%s", n)
 	}
 	switch {
 	case err != nil && name != "pre-commit" && !errors.Is(err, hooks.ErrUnknownHook):
-		fmt.Fprintf(a.stderr, "courier: %v\n", err)
+		a.warn("%v", err)
 		return nil
 	case err != nil && cfgErr != nil:
-		fmt.Fprintf(a.stderr, "courier: %v\n", err)
+		a.warn("%v", err)
 		return &exitError{code: exitCode(err), msg: cfgErr.Error()}
 	case err != nil || len(res.Files) == 0:
 		return err
@@ -159,7 +159,7 @@ func (a *app) runHook(ctx context.Context, name string, args []string) error {
 		return a.preCommit(files, cfgErr)
 	}
 	if err := a.deliverCommitted(ctx, files); err != nil {
-		fmt.Fprintf(a.stderr, "courier: could not deliver: %v\n", err)
+		a.warn("could not deliver: %v", err)
 	}
 	return nil
 }
@@ -179,7 +179,7 @@ func (a *app) preCommit(files []drafts.Input, cfgErr error) error {
 			bad++
 		}
 		if s.OtherItem != "" {
-			fmt.Fprintf(a.stderr, "courier: note: %s belongs to %s; it will not be delivered from branch %q\n",
+			a.warn("note: %s belongs to %s; it will not be delivered from branch %q",
 				s.Path, s.OtherItem, a.info.Branch)
 		}
 	}
@@ -211,7 +211,7 @@ func (a *app) deliverCommitted(ctx context.Context, files []drafts.Input) error 
 		fmt.Fprintf(a.stdout, "delivered %s → %s\n", dl.Draft, dl.ID)
 	}
 	for _, e := range res.Invalid {
-		fmt.Fprintf(a.stderr, "courier: not delivered: %s\n", strings.TrimSpace(e.Error()))
+		a.warn("not delivered: %s", strings.TrimSpace(e.Error()))
 	}
 	return nil
 }

@@ -86,6 +86,6 @@ func (a *app) noteUnconfigured(provider string) {
 	if a.cfg.path != "" {
 		cfgPath = relPath(a.root, a.cfg.path)
 	}
-	fmt.Fprintf(a.stderr, "courier: note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")\n",
+	a.warn("note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")",
 		provider, provider, cfgPath)
 }

@@ -74,3 +74,9 @@ func exitCode(err error) int {
 	}
 	return exitFailure
 }
+
+// warn prints one "courier: " line on stderr about something that does not end the command; errors
+// that do end it are printed by report.
+func (a *app) warn(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "courier: "+format+"\n", args...)
+}
