@@ -144,8 +144,8 @@ func (a *app) runHook(ctx context.Context, name string, args []string) error {
 	switch {
 	case err != nil && name != "pre-commit" && !errors.Is(err, hooks.ErrUnknownHook):
 		a.warn("%v", err)
-		return nil
-	case err != nil && cfgErr != nil:
+		return nil // a post-* hook never blocks
+	case err != nil && cfgErr != nil: // the hook's code, and the configuration's error as the last word
 		a.warn("%v", err)
 		return &exitError{code: exitCode(err), msg: cfgErr.Error()}
 	case err != nil || len(res.Files) == 0:
