@@ -142,3 +142,30 @@ func Find(repoTop string, it Item) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
+
+// PatternSpec is one configured pattern as written in the configuration: Branch is a regular
+// expression with a named group `item`, Dir the drafts directory with `{item}`.
+type PatternSpec struct {
+	Branch string `yaml:"branch"`
+	Dir    string `yaml:"dir"`
+}
+
+// CompilePatterns compiles configured patterns; none means [DefaultPatterns]. An error names the
+// pattern by its index ("patterns[1].branch: ...").
+func CompilePatterns(specs []PatternSpec) ([]Pattern, error) {
+	if len(specs) == 0 {
+		return DefaultPatterns(), nil
+	}
+	out := make([]Pattern, 0, len(specs))
+	for i, p := range specs {
+		re, err := regexp.Compile(p.Branch)
+		if err != nil {
+			return nil, fmt.Errorf("patterns[%d].branch: %w", i, err)
+		}
+		if re.SubexpIndex("item") < 0 || !strings.Contains(p.Dir, "{item}") {
+			return nil, fmt.Errorf("patterns[%d]: branch needs a named group (?P<item>…) and dir needs {item}", i)
+		}
+		out = append(out, Pattern{Branch: re, Dir: p.Dir})
+	}
+	return out, nil
+}

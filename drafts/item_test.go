@@ -160,3 +160,29 @@ func TestBlobID(t *testing.T) {
 		}
 	}
 }
+
+func TestCompilePatterns(t *testing.T) {
+	if ps, err := CompilePatterns(nil); err != nil || len(ps) != len(DefaultPatterns()) {
+		t.Fatalf("none: %v, %v; want the defaults", ps, err)
+	}
+	ps, err := CompilePatterns([]PatternSpec{{Branch: `^(?P<item>T-\d+)`, Dir: "tasks/{item}/drafts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it, ok := ItemForBranch("T-7-x", ps); !ok || it.Dir != "tasks/T-7/drafts" {
+		t.Errorf("ItemForBranch = %+v, %v", it, ok)
+	}
+	for _, tc := range []struct {
+		spec PatternSpec
+		want string
+	}{
+		{PatternSpec{Branch: `(`, Dir: "d/{item}"}, "patterns[1].branch: error parsing regexp"},
+		{PatternSpec{Branch: `T-\d+`, Dir: "d/{item}"}, "patterns[1]: branch needs a named group"},
+		{PatternSpec{Branch: `(?P<item>T-\d+)`, Dir: "d"}, "patterns[1]: branch needs a named group"},
+	} {
+		_, err := CompilePatterns([]PatternSpec{{Branch: `(?P<item>A-\d+)`, Dir: "a/{item}"}, tc.spec})
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q…", tc.spec, err, tc.want)
+		}
+	}
+}
