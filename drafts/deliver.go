@@ -33,7 +33,7 @@ type Skipped struct {
 	Reason string `json:"reason"`
 }
 
-// Result is what a Deliver run did: the `courier deliver --json` object (contract §11).
+// Result is what a Deliver run did: the `courier deliver --json` object (README.md, "Commands").
 type Result struct {
 	Delivered []Delivered        `json:"delivered"`
 	Skipped   []Skipped          `json:"skipped"`

@@ -1,7 +1,7 @@
 // Package drafts turns the Markdown drafts of a work item into outbound mailbox messages: it finds the
 // work item of a branch or a path, discovers its drafts, parses and validates each one (the embedded
-// JSON Schema, then semantic rules and the providers' own checks), stamps it (contract §4) and enqueues
-// it exactly once per draft version through the mailbox ledger.
+// JSON Schema, then semantic rules and the providers' own checks), stamps it (docs/protocol.md,
+// "Fields") and enqueues it exactly once per draft version through the mailbox ledger.
 //
 // drafts never imports an adapter: cmd/courier hands it the configured providers and their checks.
 package drafts
@@ -16,9 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Pattern maps a branch name to a work item's drafts directory.
@@ -30,8 +27,8 @@ type Pattern struct {
 	Dir string
 }
 
-// DefaultPatterns returns the patterns of contract §10: FEAT, FIX, CHORE and EPIC items, matched
-// case-insensitively, with any `prefix/` before the id and any `-slug` after it.
+// DefaultPatterns returns the default patterns (README.md, "Configuration"): FEAT, FIX, CHORE and
+// EPIC items, matched case-insensitively, with any `prefix/` before the id and any `-slug` after it.
 func DefaultPatterns() []Pattern {
 	mk := func(kind, dir string) Pattern {
 		return Pattern{
@@ -124,35 +121,6 @@ func IsDraftName(name string) bool {
 		!strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_")
 }
 
-// CurrentBranch returns the branch checked out in the repository (or linked worktree) containing
-// repoTop and the commit it points at. On an unborn branch (no commit yet) commit is ""; on a detached
-// HEAD branch is "".
-func CurrentBranch(repoTop string) (branch, commit string, err error) {
-	repo, err := git.PlainOpenWithOptions(repoTop, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	if err != nil {
-		return "", "", fmt.Errorf("open repository %s: %w", repoTop, err)
-	}
-	head, err := repo.Storer.Reference(plumbing.HEAD)
-	if err != nil {
-		return "", "", fmt.Errorf("read HEAD: %w", err)
-	}
-	if head.Type() == plumbing.HashReference {
-		return "", head.Hash().String(), nil
-	}
-	target := head.Target()
-	if target.IsBranch() {
-		branch = target.Short()
-	}
-	ref, err := repo.Reference(target, true)
-	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return branch, "", nil // unborn
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("resolve %s: %w", target, err)
-	}
-	return branch, ref.Hash().String(), nil
-}
-
 // Find returns the drafts of it in the working tree of repoTop, as repository-relative slash paths in
 // path order. Symbolic links with draft names are listed too, so that validating them reports them
 // rather than silently skipping them. A missing drafts directory is no drafts.
@@ -172,5 +140,32 @@ func Find(repoTop string, it Item) ([]string, error) {
 		out = append(out, path.Join(it.Dir, e.Name()))
 	}
 	sort.Strings(out)
+	return out, nil
+}
+
+// PatternSpec is one configured pattern as written in the configuration: Branch is a regular
+// expression with a named group `item`, Dir the drafts directory with `{item}`.
+type PatternSpec struct {
+	Branch string `yaml:"branch"`
+	Dir    string `yaml:"dir"`
+}
+
+// CompilePatterns compiles configured patterns; none means [DefaultPatterns]. An error names the
+// pattern by its index ("patterns[1].branch: ...").
+func CompilePatterns(specs []PatternSpec) ([]Pattern, error) {
+	if len(specs) == 0 {
+		return DefaultPatterns(), nil
+	}
+	out := make([]Pattern, 0, len(specs))
+	for i, p := range specs {
+		re, err := regexp.Compile(p.Branch)
+		if err != nil {
+			return nil, fmt.Errorf("patterns[%d].branch: %w", i, err)
+		}
+		if re.SubexpIndex("item") < 0 || !strings.Contains(p.Dir, "{item}") {
+			return nil, fmt.Errorf("patterns[%d]: branch needs a named group (?P<item>…) and dir needs {item}", i)
+		}
+		out = append(out, Pattern{Branch: re, Dir: p.Dir})
+	}
 	return out, nil
 }

@@ -82,84 +82,6 @@ func runGit(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func TestCurrentBranch(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	repo := t.TempDir()
-	runGit(t, repo, "init", "-q", "-b", "feat/FEAT-0172-unborn")
-
-	// Unborn: the branch from HEAD's symbolic ref, no commit.
-	br, commit, err := CurrentBranch(repo)
-	if err != nil || br != "feat/FEAT-0172-unborn" || commit != "" {
-		t.Fatalf("unborn: %q %q %v", br, commit, err)
-	}
-	if it, ok := ItemForBranch(br, DefaultPatterns()); !ok || it.ID != "FEAT-0172" {
-		t.Fatalf("unborn item: %+v %v", it, ok)
-	}
-
-	writeFile(t, filepath.Join(repo, "README"), "x\n")
-	runGit(t, repo, "add", "README")
-	runGit(t, repo, "commit", "-q", "-m", "one")
-	head := runGit(t, repo, "rev-parse", "HEAD")
-	br, commit, err = CurrentBranch(repo)
-	if err != nil || br != "feat/FEAT-0172-unborn" || commit != head {
-		t.Fatalf("after commit: %q %q %v; want commit %s", br, commit, err, head)
-	}
-
-	// From a subdirectory.
-	sub := filepath.Join(repo, "Issues", "deep")
-	if err := os.MkdirAll(sub, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if br, _, err := CurrentBranch(sub); err != nil || br != "feat/FEAT-0172-unborn" {
-		t.Fatalf("from a subdirectory: %q %v", br, err)
-	}
-
-	runGit(t, repo, "checkout", "-q", "-b", "Fix-0009-lower")
-	br, _, _ = CurrentBranch(repo)
-	if br != "Fix-0009-lower" {
-		t.Fatalf("after checkout -b: %q", br)
-	}
-	if it, _ := ItemForBranch(br, DefaultPatterns()); it.ID != "FIX-0009" {
-		t.Fatalf("item of %q: %+v", br, it)
-	}
-
-	// Detached HEAD: no branch, the commit.
-	runGit(t, repo, "checkout", "-q", "--detach")
-	br, commit, err = CurrentBranch(repo)
-	if err != nil || br != "" || commit != head {
-		t.Fatalf("detached: %q %q %v", br, commit, err)
-	}
-	runGit(t, repo, "checkout", "-q", "Fix-0009-lower")
-
-	// Linked worktree: its own branch, the shared object store.
-	wt := filepath.Join(t.TempDir(), "wt")
-	runGit(t, repo, "worktree", "add", "-q", "-b", "chore/CHORE-0007-cleanup", wt)
-	br, commit, err = CurrentBranch(wt)
-	if err != nil || br != "chore/CHORE-0007-cleanup" || commit != head {
-		t.Fatalf("linked worktree: %q %q %v", br, commit, err)
-	}
-	writeFile(t, filepath.Join(wt, "b"), "b\n")
-	runGit(t, wt, "add", "b")
-	runGit(t, wt, "commit", "-q", "-m", "two")
-	if _, commit, _ := CurrentBranch(wt); commit != runGit(t, wt, "rev-parse", "HEAD") || commit == head {
-		t.Fatalf("linked worktree after commit: %q", commit)
-	}
-	if br, _, _ := CurrentBranch(repo); br != "Fix-0009-lower" {
-		t.Fatalf("main worktree after worktree commit: %q", br)
-	}
-	// An unborn branch in a linked worktree (orphan).
-	runGit(t, wt, "checkout", "-q", "--orphan", "epic/EPIC-0002")
-	if br, commit, err := CurrentBranch(wt); err != nil || br != "epic/EPIC-0002" || commit != "" {
-		t.Fatalf("orphan in worktree: %q %q %v", br, commit, err)
-	}
-
-	if _, _, err := CurrentBranch(t.TempDir()); err == nil {
-		t.Fatal("CurrentBranch outside a repository: no error")
-	}
-}
-
 func TestFind(t *testing.T) {
 	repo := t.TempDir()
 	it, _ := ItemForBranch("feat/FEAT-0172-x", DefaultPatterns())
@@ -235,6 +157,32 @@ func TestBlobID(t *testing.T) {
 		writeFile(t, p, c)
 		if want := runGit(t, dir, "hash-object", p); BlobID([]byte(c)) != want {
 			t.Errorf("BlobID(%q...) = %s, git says %s", c[:min(len(c), 8)], BlobID([]byte(c)), want)
+		}
+	}
+}
+
+func TestCompilePatterns(t *testing.T) {
+	if ps, err := CompilePatterns(nil); err != nil || len(ps) != len(DefaultPatterns()) {
+		t.Fatalf("none: %v, %v; want the defaults", ps, err)
+	}
+	ps, err := CompilePatterns([]PatternSpec{{Branch: `^(?P<item>T-\d+)`, Dir: "tasks/{item}/drafts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it, ok := ItemForBranch("T-7-x", ps); !ok || it.Dir != "tasks/T-7/drafts" {
+		t.Errorf("ItemForBranch = %+v, %v", it, ok)
+	}
+	for _, tc := range []struct {
+		spec PatternSpec
+		want string
+	}{
+		{PatternSpec{Branch: `(`, Dir: "d/{item}"}, "patterns[1].branch: error parsing regexp"},
+		{PatternSpec{Branch: `T-\d+`, Dir: "d/{item}"}, "patterns[1]: branch needs a named group"},
+		{PatternSpec{Branch: `(?P<item>T-\d+)`, Dir: "d"}, "patterns[1]: branch needs a named group"},
+	} {
+		_, err := CompilePatterns([]PatternSpec{{Branch: `(?P<item>A-\d+)`, Dir: "a/{item}"}, tc.spec})
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q…", tc.spec, err, tc.want)
 		}
 	}
 }

@@ -33,7 +33,7 @@ func benchRepo(b *testing.B) *repo {
 	return r
 }
 
-func benchActions() hooks.Actions {
+func benchActions() actions {
 	a := fakeActions(io.Discard, "bench")
 	return a
 }
@@ -44,7 +44,7 @@ func BenchmarkRunPreCommit(b *testing.B) {
 	env := func(string) string { return "" }
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if code := hooks.Run(context.Background(), h, "pre-commit", nil, nil, io.Discard, io.Discard, env, benchActions()); code != 0 {
+		if code := runActions(context.Background(), h, "pre-commit", nil, nil, io.Discard, io.Discard, env, benchActions()); code != 0 {
 			b.Fatalf("pre-commit = %d", code)
 		}
 	}
@@ -61,7 +61,7 @@ func BenchmarkRunPostCommit(b *testing.B) {
 			a.Under = under
 			var out bytes.Buffer
 			for i := 0; i < b.N; i++ {
-				if code := hooks.Run(context.Background(), h, "post-commit", nil, nil, &out, io.Discard, env, a); code != 0 || out.Len() != 0 {
+				if code := runActions(context.Background(), h, "post-commit", nil, nil, &out, io.Discard, env, a); code != 0 || out.Len() != 0 {
 					b.Fatalf("post-commit = %d, delivered %q", code, out.String())
 				}
 			}

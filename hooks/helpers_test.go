@@ -56,11 +56,20 @@ func isDraft(p string) bool {
 	return strings.HasPrefix(p, "Issues/") && strings.Contains(p, "/drafts/") && strings.HasSuffix(p, ".md")
 }
 
+// actions is what the fake courier does with the files a hook reports (cmd/courier validates and
+// delivers drafts).
+type actions struct {
+	Match    func(string) bool
+	Under    string
+	Validate func(files []hooks.File, stderr io.Writer) error
+	Deliver  func(files []hooks.File, stdout io.Writer)
+}
+
 // fakeActions validates "a draft must contain the line `to:`" and logs to log (one line per event).
-func fakeActions(log io.Writer, hook string) hooks.Actions {
-	return hooks.Actions{
+func fakeActions(log io.Writer, hook string) actions {
+	return actions{
 		Match: isDraft,
-		Validate: func(_ context.Context, files []hooks.File, stderr io.Writer) error {
+		Validate: func(files []hooks.File, stderr io.Writer) error {
 			var bad bool
 			for _, f := range files {
 				fmt.Fprintf(log, "validate %s %s\n", f.Path, f.Blob)
@@ -74,13 +83,46 @@ func fakeActions(log io.Writer, hook string) hooks.Actions {
 			}
 			return nil
 		},
-		Deliver: func(_ context.Context, files []hooks.File, stdout, _ io.Writer) {
+		Deliver: func(files []hooks.File, stdout io.Writer) {
 			for _, f := range files {
 				fmt.Fprintf(log, "deliver %s %s %s\n", hook, f.Path, f.Blob)
 				fmt.Fprintf(stdout, "delivered %s\n", f.Path)
 			}
 		},
 	}
+}
+
+// runActions is the fake courier's `hooks run`, as cmd/courier does it: hooks.Run, its notes and error
+// on stderr with the "courier: " prefix, then Validate (pre-commit) or Deliver (post-*) on the files.
+// It returns the exit code.
+func runActions(ctx context.Context, r *hooks.Repo, name string, args []string, stdin io.Reader, stdout, stderr io.Writer,
+	getenv func(string) string, a actions) int {
+	res, err := hooks.Run(ctx, r, name, hooks.Options{Args: args, Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		Getenv: getenv, Match: a.Match, Under: a.Under})
+	for _, n := range res.Notes {
+		fmt.Fprintf(stderr, "courier: %s\n", n)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "courier: %v\n", err)
+	}
+	var chained *hooks.ChainedError
+	switch {
+	case errors.Is(err, hooks.ErrUnknownHook):
+		return 2
+	case errors.As(err, &chained):
+		return chained.Code
+	case err != nil && name == "pre-commit":
+		return 1
+	case err != nil || len(res.Files) == 0:
+		return 0
+	case name == "pre-commit":
+		if a.Validate(res.Files, stderr) != nil {
+			return 1
+		}
+	default:
+		a.Deliver(res.Files, stdout)
+	}
+	return 0
 }
 
 // fakeCourier is main for the fake courier: `hooks run <name> [args]`.
@@ -101,7 +143,7 @@ func fakeCourier(args []string) int {
 	}
 	defer log.Close()
 	fmt.Fprintf(log, "courier %s\n", strings.Join(args[2:], " "))
-	return hooks.Run(context.Background(), r, args[2], args[3:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, fakeActions(log, args[2]))
+	return runActions(context.Background(), r, args[2], args[3:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, fakeActions(log, args[2]))
 }
 
 // repo is a real git repository in a temporary directory.

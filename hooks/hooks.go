@@ -9,15 +9,15 @@
 // [Uninstall].
 //
 // Which hooks git runs, and so what courier sees: `git commit --no-verify` skips pre-commit (and only it),
-// so post-commit still delivers what the commit added, and Deliver must validate again (an invalid draft is
-// reported, not delivered). `git cherry-pick`, `git revert` and the picks of `git rebase` run post-commit
+// so post-commit still reports what the commit added, and the caller must validate again before delivering
+// (an invalid draft is reported, not delivered). `git cherry-pick`, `git revert` and the picks of `git rebase` run post-commit
 // but never pre-commit; a cherry-pick or a `git merge --squash` commit is an ordinary one-parent commit, so
 // its drafts are delivered like any others (the ledger keeps a draft delivered once). During a rebase HEAD
 // is detached (no work item branch, so the caller delivers nothing); post-rewrite, run once the rebase has
 // finished and the branch is back, hands over every rewritten commit, and that is where a rebase delivers.
 //
-// What a hook does with the files (validate, deliver) is injected by the caller through [Actions]; this
-// package only knows git. It reads the index and objects with go-git and never walks the whole tree: only
+// [Run] reports the files a hook is about (paths, blob ids, contents) and never prints; what to do with them
+// (validate, deliver) is the caller's: this package only knows git. It reads the index and objects with go-git and never walks the whole tree: only
 // subtrees whose hashes differ are compared, and blob contents are read only for paths the caller matches.
 package hooks
 

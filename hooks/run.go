@@ -14,152 +14,156 @@ import (
 	"syscall"
 )
 
-// Actions is what the hooks do with the files they find; cmd/courier supplies it.
-type Actions struct {
-	// Match reports whether path (slash-separated, relative to the worktree top) is a draft file of any
-	// work item. nil matches nothing.
+// Options is what git hands a hook and which files the caller wants to hear about.
+type Options struct {
+	Args   []string            // git's arguments to the hook
+	Stdin  io.Reader           // git's stdin (post-rewrite: "old new" lines); nil is empty
+	Stdout io.Writer           // the chained hook's stdout
+	Stderr io.Writer           // the chained hook's stderr
+	Getenv func(string) string // COURIER_SKIP and GIT_INDEX_FILE come from here; nil: none is set
+	// Match reports whether path (slash-separated, relative to the worktree top) is a file the caller
+	// wants (a draft). nil matches nothing.
 	Match func(path string) bool
 	// Under, when set, is a path prefix (e.g. "Issues/") outside which Match never reports true; commits
 	// are then diffed only below it. Optional: it only saves work.
 	Under string
-	// Validate checks the drafts staged for the commit (pre-commit). It prints its own error lines to
-	// stderr; a non-nil error blocks the commit. nil accepts everything.
-	Validate func(ctx context.Context, files []File, stderr io.Writer) error
-	// Deliver delivers the drafts a new or rewritten commit added or changed (post-commit, post-rewrite).
-	// It reports on stdout and stderr and never blocks the commit. nil does nothing.
-	Deliver func(ctx context.Context, files []File, stdout, stderr io.Writer)
 }
 
-// Run runs hook name (pre-commit, post-commit or post-rewrite) with git's args and stdin, and returns the
-// hook's exit code.
+// Result is what a hook run found.
+type Result struct {
+	// Files are, for pre-commit, the matching files staged in the index whose blob differs from HEAD's;
+	// for post-commit and post-rewrite, the matching files the new or rewritten commits added or changed.
+	Files []File
+	// Skipped is true when COURIER_SKIP=1 said not to look at anything.
+	Skipped bool
+	// Notes are lines for the user (without a "courier: " prefix); none of them stops the hook.
+	Notes []string
+}
+
+// ErrUnknownHook is returned by [Run] for a hook other than pre-commit, post-commit and post-rewrite.
+var ErrUnknownHook = errors.New("unknown hook")
+
+// ChainedError is returned by [Run] when the project's own pre-commit hook failed: the commit is
+// blocked with its exit code.
+type ChainedError struct {
+	Path string // the chained hook
+	Code int    // its exit code (1 when it could not run or was killed)
+}
+
+func (e *ChainedError) Error() string {
+	return fmt.Sprintf("the project's pre-commit hook (%s) exited %d: commit blocked", e.Path, e.Code)
+}
+
+// Run runs hook name (pre-commit, post-commit or post-rewrite) and reports the matching files it
+// touched; what to do with them (validate, deliver) is the caller's. It never prints: its notes are in
+// the Result, which is non-nil even with an error.
 //
 // A preserved foreign hook (`<name>.courier-chained` in r.HooksDir, if executable, as git requires) runs
 // first with the same args and stdin (post-rewrite's stdin is buffered so both get it) and, when it is a
 // sh, bash or dash script, with $0 the hook's own path (see [shellOf]). For pre-commit its
-// non-zero exit is returned at once (the commit is blocked, courier does not validate); for the others its
-// failure is reported and courier carries on. Then, unless getenv("COURIER_SKIP") is "1":
+// failure is a [*ChainedError] (the commit is blocked, no files are read); for the others it is a note and
+// the run carries on. Then, unless Getenv("COURIER_SKIP") is "1":
 //
-//   - pre-commit validates the matching files staged in the index git hands the hook ($GIT_INDEX_FILE,
-//     relative to r.Top; default GitDir/index) whose blob differs from HEAD's, and returns 1 when
-//     a.Validate fails (or the index cannot be read: set COURIER_SKIP=1 to commit anyway);
-//   - post-commit delivers the matching files HEAD added or changed (nothing for a merge), returns 0;
-//   - post-rewrite delivers the matching files of every rewritten commit (stdin "old new" lines), returns 0.
+//   - pre-commit reads the index git hands the hook ($GIT_INDEX_FILE, relative to r.Top; default
+//     GitDir/index); an index it cannot read is an error (COURIER_SKIP=1 commits anyway);
+//   - post-commit reads what HEAD added or changed (nothing for a merge);
+//   - post-rewrite reads every rewritten commit (stdin "old new" lines).
 //
-// An unknown hook name is a usage error: 2.
-func Run(ctx context.Context, r *Repo, name string, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, a Actions) int {
+// The post-* hooks' errors say what could not be read; a caller must not block on them.
+func Run(ctx context.Context, r *Repo, name string, o Options) (*Result, error) {
+	res := &Result{}
 	switch name {
 	case "pre-commit", "post-commit", "post-rewrite":
 	default:
-		fmt.Fprintf(stderr, "courier: unknown hook %q (courier runs pre-commit, post-commit and post-rewrite)\n", name)
-		return 2
+		return res, fmt.Errorf("%w %q (courier runs pre-commit, post-commit and post-rewrite)", ErrUnknownHook, name)
 	}
-	if getenv == nil {
-		getenv = func(string) string { return "" }
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
 	}
-	if a.Match == nil {
-		a.Match = func(string) bool { return false }
+	if o.Match == nil {
+		o.Match = func(string) bool { return false }
 	}
 	var input []byte
-	if name == "post-rewrite" && stdin != nil {
-		b, err := io.ReadAll(stdin)
+	if name == "post-rewrite" && o.Stdin != nil {
+		b, err := io.ReadAll(o.Stdin)
 		if err != nil {
-			fmt.Fprintf(stderr, "courier: post-rewrite: read stdin: %v\n", err)
+			res.note("post-rewrite: read stdin: %v", err)
 		}
 		input = b
-		stdin = bytes.NewReader(input)
+		o.Stdin = bytes.NewReader(input)
 	}
-	if code, ran := runChained(ctx, r, name, args, stdin, stdout, stderr); ran && code != 0 {
+	if code, ran := runChained(ctx, r, name, o, res); ran && code != 0 {
 		chained := filepath.Join(r.HooksDir, name+chainedSuffix)
 		if name == "pre-commit" {
-			fmt.Fprintf(stderr, "courier: the project's pre-commit hook (%s) exited %d: commit blocked\n", chained, code)
-			return code
+			return res, &ChainedError{Path: chained, Code: code}
 		}
-		fmt.Fprintf(stderr, "courier: the project's %s hook (%s) exited %d; courier carries on\n", name, chained, code)
+		res.note("the project's %s hook (%s) exited %d; courier carries on", name, chained, code)
 	}
-	if getenv("COURIER_SKIP") == "1" {
-		fmt.Fprintf(stderr, "courier: COURIER_SKIP=1, skipping %s\n", name)
-		return 0
+	if o.Getenv("COURIER_SKIP") == "1" {
+		res.Skipped = true
+		res.note("COURIER_SKIP=1, skipping %s", name)
+		return res, nil
 	}
+	var err error
 	switch name {
 	case "pre-commit":
-		return preCommit(ctx, r, stderr, getenv, a)
+		if res.Files, err = staged(r, o); err != nil {
+			return res, fmt.Errorf("pre-commit: cannot read the staged drafts: %w (COURIER_SKIP=1 commits without courier)", err)
+		}
 	case "post-commit":
-		files, err := commitFilesUnder(r, "HEAD", a.Under, a.Match)
-		if err != nil {
-			fmt.Fprintf(stderr, "courier: post-commit: %v\n", err)
-			return 0
-		}
-		deliver(ctx, files, stdout, stderr, a)
+		res.Files, err = commitFilesUnder(r, "HEAD", o.Under, o.Match)
 	case "post-rewrite":
-		files, err := rewrittenFilesUnder(r, bytes.NewReader(input), a.Under, a.Match)
-		if err != nil {
-			fmt.Fprintf(stderr, "courier: post-rewrite: %v\n", err)
-			return 0
-		}
-		deliver(ctx, files, stdout, stderr, a)
+		res.Files, err = rewrittenFilesUnder(r, bytes.NewReader(input), o.Under, o.Match)
 	}
-	return 0
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	return res, nil
 }
 
-func deliver(ctx context.Context, files []File, stdout, stderr io.Writer, a Actions) {
-	if len(files) > 0 && a.Deliver != nil {
-		a.Deliver(ctx, files, stdout, stderr)
-	}
+func (res *Result) note(format string, args ...any) {
+	res.Notes = append(res.Notes, fmt.Sprintf(format, args...))
 }
 
-// preCommit validates the drafts staged for this commit: index entries that differ from HEAD.
-func preCommit(ctx context.Context, r *Repo, stderr io.Writer, getenv func(string) string, a Actions) int {
-	indexFile := getenv("GIT_INDEX_FILE")
+// staged returns the matching files staged for this commit: index entries that differ from HEAD.
+func staged(r *Repo, o Options) ([]File, error) {
+	indexFile := o.Getenv("GIT_INDEX_FILE")
 	if indexFile != "" && !filepath.IsAbs(indexFile) {
 		indexFile = filepath.Join(r.Top, indexFile)
 	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "courier: pre-commit: cannot read the staged drafts: %v (COURIER_SKIP=1 commits without courier)\n", err)
-		return 1
-	}
-	ents, err := indexEntries(r, indexFile, a.Match)
-	if err != nil {
-		return fail(err)
-	}
-	if len(ents) == 0 {
-		return 0
+	ents, err := indexEntries(r, indexFile, o.Match)
+	if err != nil || len(ents) == 0 {
+		return nil, err
 	}
 	st := store(r)
 	defer st.Close()
 	head, err := headTree(st)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	ents = changedVsTree(head, ents)
 	if len(ents) == 0 {
-		return 0
+		return nil, nil
 	}
-	files, err := contents(st, ents)
-	if err != nil {
-		return fail(err)
-	}
-	if a.Validate != nil && a.Validate(ctx, files, stderr) != nil {
-		return 1
-	}
-	return 0
+	return contents(st, ents)
 }
 
 // runChained runs the preserved foreign hook, if there is one git would have run, and returns its exit
 // code and whether it ran.
-func runChained(ctx context.Context, r *Repo, name string, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, bool) {
+func runChained(ctx context.Context, r *Repo, name string, o Options, res *Result) (int, bool) {
 	path := filepath.Join(r.HooksDir, name+chainedSuffix)
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0, false
 	}
 	if !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
-		fmt.Fprintf(stderr, "courier: %s is not executable, so it does not run (git would not run it either)\n", path)
+		res.note("%s is not executable, so it does not run (git would not run it either)", path)
 		return 0, false
 	}
 	run := func(prog string, argv ...string) error {
 		cmd := exec.CommandContext(ctx, prog, argv...)
 		cmd.Dir = r.Top
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
 		return cmd.Run()
 	}
 	// A shell script is sourced by its shell under `-c` with $0 set to the hook's own path, so that it
@@ -168,11 +172,11 @@ func runChained(ctx context.Context, r *Repo, name string, args []string, stdin 
 	// The hook script's fallback (templates/hooks/hook.sh) does the same.
 	hookPath := filepath.Join(r.HooksDir, name)
 	asIfAt := func(shell ...string) error {
-		return run(shell[0], append(append(shell[1:], "-c", sourceChained, hookPath), args...)...)
+		return run(shell[0], append(append(shell[1:], "-c", sourceChained, hookPath), o.Args...)...)
 	}
 	if shell := shellOf(path); shell != nil {
 		err = asIfAt(shell...)
-	} else if err = run(path, args...); errors.Is(err, syscall.ENOEXEC) {
+	} else if err = run(path, o.Args...); errors.Is(err, syscall.ENOEXEC) {
 		err = asIfAt("/bin/sh") // no #! line: like git, run it with the shell
 	}
 	var exit *exec.ExitError
@@ -185,10 +189,10 @@ func runChained(ctx context.Context, r *Repo, name string, args []string, stdin 
 		}
 		return 1, true // killed by a signal
 	case crlfShebang(path):
-		fmt.Fprintf(stderr, "courier: cannot run %s: its #! line ends in a carriage return (Windows line endings; git could not run it either): convert it, e.g. with dos2unix\n", path)
+		res.note("cannot run %s: its #! line ends in a carriage return (Windows line endings; git could not run it either): convert it, e.g. with dos2unix", path)
 		return 1, true
 	default:
-		fmt.Fprintf(stderr, "courier: run %s: %v\n", path, err)
+		res.note("run %s: %v", path, err)
 		return 1, true
 	}
 }

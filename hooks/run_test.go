@@ -163,7 +163,7 @@ func TestCommitAllAndCommitPathUseTheStagedContent(t *testing.T) {
 func runHook(t *testing.T, h *hooks.Repo, name string, args []string, stdin string, env map[string]string) (int, string, string, string) {
 	t.Helper()
 	var out, errb, log bytes.Buffer
-	code := hooks.Run(context.Background(), h, name, args, strings.NewReader(stdin), &out, &errb,
+	code := runActions(context.Background(), h, name, args, strings.NewReader(stdin), &out, &errb,
 		func(k string) string { return env[k] }, fakeActions(&log, name))
 	return code, out.String(), errb.String(), log.String()
 }
@@ -233,7 +233,7 @@ func TestRunPostCommit(t *testing.T) {
 		var out, errb, log bytes.Buffer
 		a := fakeActions(&log, "post-commit")
 		a.Under = under
-		code := hooks.Run(context.Background(), h, "post-commit", nil, nil, &out, &errb, func(string) string { return "" }, a)
+		code := runActions(context.Background(), h, "post-commit", nil, nil, &out, &errb, func(string) string { return "" }, a)
 		if want := "deliver post-commit " + draftA + " " + r.blob(validMD) + "\n"; code != 0 || log.String() != want || out.String() != "delivered "+draftA+"\n" {
 			t.Errorf("Under %q: code %d, log %q, stdout %q, stderr %q; want %q", under, code, log.String(), out.String(), errb.String(), want)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -22,16 +23,15 @@ func (a *app) validateCmd() *cli.Command {
 			&cli.StringFlag{Name: "item", Usage: "validate the drafts of work item `ID` (e.g. FEAT-0172) instead of the branch's"},
 		},
 		Action: func(c *cli.Context) error {
-			s, err := a.session(c.String("item"))
-			if err != nil {
+			if err := a.loadDrafts(c.String("item")); err != nil {
 				return err
 			}
-			inputs, invalid, err := s.inputs(c.Args().Slice(), a.stderr)
+			inputs, invalid, err := a.inputs(c.Args().Slice())
 			if err != nil {
 				return err
 			}
 			for _, in := range inputs {
-				if _, errs := s.validator.Parse(in); len(errs) > 0 {
+				if _, errs := a.validator.Parse(in); len(errs) > 0 {
 					invalid = append(invalid, errs...)
 				}
 			}
@@ -89,55 +89,90 @@ func (a *app) sendCmd() *cli.Command {
 
 // deliver runs one delivery over explicit paths or the work item's drafts.
 func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item string, asJSON bool) error {
-	s, err := a.session(item)
+	if err := a.loadDrafts(item); err != nil {
+		return err
+	}
+	inputs, invalid, err := a.inputs(paths)
 	if err != nil {
 		return err
 	}
-	inputs, invalid, err := s.inputs(paths, a.stderr)
-	if err != nil {
-		return err
-	}
-	mb := s.ws.readMailbox() // a dry run writes nothing, not even the mailbox layout
+	mb := a.readMailbox() // a dry run writes nothing, not even the mailbox layout
 	if !o.DryRun {
-		if mb, err = s.ws.mailbox(); err != nil {
+		if mb, err = a.mailbox(); err != nil {
 			return err
 		}
 	}
 	// Each draft is stamped with the work item of its own path; Info.Item covers the rest.
-	d := &drafts.Deliverer{Mailbox: mb, Validator: s.validator, Now: a.now,
-		Info: drafts.StampInfo{Item: s.item, Branch: s.branch, Commit: s.commit}}
+	d := &drafts.Deliverer{Mailbox: mb, Validator: a.validator, Now: a.now, Info: a.info}
 	res, err := d.Deliver(c.Context, inputs, o)
 	if err != nil {
 		return err
 	}
 	res.Invalid = append(invalid, res.Invalid...)
 	if res.Invalid == nil {
-		res.Invalid = []*drafts.ValidationError{} // --json prints [] (contract §11)
+		res.Invalid = []*drafts.ValidationError{} // --json prints [] (README.md, "Commands")
 	}
 	if asJSON {
-		if err := writeJSON(a.stdout, res); err != nil {
-			return err
-		}
+		err = writeJSON(a.stdout, res)
 	} else {
-		verb := "delivered"
-		if o.DryRun {
-			verb = "would deliver"
-		}
-		for _, d := range res.Delivered {
-			fmt.Fprintf(a.stdout, "%s %s → %s\n", verb, d.Draft, d.ID)
-		}
-		for _, sk := range res.Skipped {
-			fmt.Fprintf(a.stdout, "skipped %s: %s\n", sk.Draft, sk.Reason)
-		}
-		if len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0 && s.hasItem {
-			fmt.Fprintf(a.stdout, "no drafts in %s\n", s.item.Dir)
-		}
+		a.printDelivery(res, o.DryRun, len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0)
 	}
 	printInvalid(a.stderr, res.Invalid)
-	if len(res.Invalid) > 0 {
+	if err == nil && len(res.Invalid) > 0 {
 		return silent(exitInvalid)
 	}
-	return nil
+	return err
+}
+
+// printDelivery prints what a delivery did, one line a draft; none says the work item has no drafts.
+func (a *app) printDelivery(res *drafts.Result, dryRun, none bool) {
+	verb := "delivered"
+	if dryRun {
+		verb = "would deliver"
+	}
+	for _, d := range res.Delivered {
+		fmt.Fprintf(a.stdout, "%s %s → %s\n", verb, d.Draft, d.ID)
+	}
+	for _, sk := range res.Skipped {
+		fmt.Fprintf(a.stdout, "skipped %s: %s\n", sk.Draft, sk.Reason)
+	}
+	if none && a.info.Item.ID != "" {
+		fmt.Fprintf(a.stdout, "no drafts in %s\n", a.info.Item.Dir)
+	}
+}
+
+// inputs loads explicit paths, or the work item's drafts when none are given. On a branch that is not
+// a work item's, with no paths, there is nothing to look at: it says so on stderr and returns nothing.
+func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError, error) {
+	if len(paths) == 0 {
+		if a.info.Item.ID == "" {
+			a.warn("branch %q is not a work-item branch (e.g. FEAT-0172-slug): no drafts to look at; name drafts explicitly or use --item", a.info.Branch)
+			return nil, nil, nil
+		}
+		found, err := drafts.Find(a.repo.Top, a.info.Item)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range found {
+			paths = append(paths, absFrom(a.repo.Top, p))
+		}
+	}
+	return drafts.LoadAll(a.repo.Top, a.dir, paths)
+}
+
+// draftsConfig is what the drafts package needs to know of the configuration: the patterns, the
+// configured providers with their channel aliases, and each adapter's pre-enqueue check.
+func draftsConfig(c *Config) drafts.Config {
+	dc := drafts.Config{Patterns: c.patterns()}
+	dc.Providers, dc.Checks = providerInfo(c)
+	return dc
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %s", n, strings.TrimSuffix(word, "s")+"s")
 }
 
 func printInvalid(w io.Writer, errs []*drafts.ValidationError) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -11,24 +12,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/monoco/courier/adapters"
-	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/hooks"
+	"github.com/monoco/courier/templates"
 )
-
-const demoDraft = `---
-provider: file
-to: demo
-subject: Hello from courier
-content_type: markdown
----
-# Hello from courier
-
-This message went through the whole loop: a draft committed on a work-item branch,
-validated by the pre-commit hook, sealed into the outbound mailbox by the post-commit
-hook, and sent by ` + "`courier watch --once`" + ` through the built-in file provider.
-`
 
 func (a *app) demoCmd() *cli.Command {
 	return &cli.Command{
@@ -54,23 +41,57 @@ func (a *app) demo(ctx context.Context, dir string) error {
 	} else if dir = absFrom(a.dir, dir); os.Mkdir(dir, 0o755) != nil {
 		return usageErrorf("--dir %s: must be a directory that does not exist yet", dir)
 	}
-	say := func(format string, args ...any) { fmt.Fprintf(a.stdout, "demo: "+format+"\n", args...) }
-	say("repository %s", dir)
-	// The demo's git runs with its own identity and none of the caller's GIT_*/COURIER_* settings.
-	gitEnv := []string{"GIT_AUTHOR_NAME=courier demo", "GIT_AUTHOR_EMAIL=demo@courier.invalid",
+	a.say("repository %s", dir)
+	git := demoGit(ctx, dir, a.stdout)
+	if err := demoRepo(dir, git); err != nil {
+		return err
+	}
+	// The demo's courier runs in the demo repository with none of the caller's COURIER_* settings.
+	sub := &app{stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, now: a.now, dir: dir}
+	sub.getenv = func(k string) string {
+		if strings.HasPrefix(k, "COURIER_") {
+			return ""
+		}
+		return a.getenv(k)
+	}
+	lines, err := sub.initRepo()
+	if err != nil {
+		return err
+	}
+	a.say("courier init: %s", strings.Join(lines, "; "))
+	r, err := hooks.Open(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := hooks.Install(r, hooks.InstallOptions{Binary: exe}); err != nil {
+		return err
+	}
+	a.say("hooks installed in %s", r.HooksDir)
+	if err := a.demoCommit(dir, git); err != nil {
+		return err
+	}
+	return sub.demoSend(ctx, a.say)
+}
+
+func (a *app) say(format string, args ...any) { fmt.Fprintf(a.stdout, "demo: "+format+"\n", args...) }
+
+// demoGit runs git in dir with its own identity and none of the caller's GIT_*/COURIER_* settings,
+// indenting its output.
+func demoGit(ctx context.Context, dir string, stdout io.Writer) func(args ...string) error {
+	env := []string{"GIT_AUTHOR_NAME=courier demo", "GIT_AUTHOR_EMAIL=demo@courier.invalid",
 		"GIT_COMMITTER_NAME=courier demo", "GIT_COMMITTER_EMAIL=demo@courier.invalid"}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "COURIER_") {
-			gitEnv = append(gitEnv, kv)
+			env = append(env, kv)
 		}
 	}
-	git := func(args ...string) error {
+	return func(args ...string) error {
 		cmd := exec.CommandContext(ctx, "git", args...)
-		cmd.Dir, cmd.Env = dir, gitEnv
+		cmd.Dir, cmd.Env = dir, env
 		out, err := cmd.CombinedOutput()
 		if text := strings.TrimSpace(string(out)); text != "" {
 			for _, l := range strings.Split(text, "\n") {
-				fmt.Fprintf(a.stdout, "  %s\n", l)
+				fmt.Fprintf(stdout, "  %s\n", l)
 			}
 		}
 		if err != nil {
@@ -78,9 +99,12 @@ func (a *app) demo(ctx context.Context, dir string) error {
 		}
 		return nil
 	}
-	hooksDir := filepath.Join(dir, ".git", "hooks")
-	steps := [][]string{{"init", "-q"}, {"config", "commit.gpgsign", "false"}, {"config", "core.hooksPath", hooksDir},
-		{"checkout", "-q", "-b", "main"}}
+}
+
+// demoRepo creates the demo repository with one commit on main.
+func demoRepo(dir string, git func(...string) error) error {
+	steps := [][]string{{"init", "-q"}, {"config", "commit.gpgsign", "false"},
+		{"config", "core.hooksPath", filepath.Join(dir, ".git", "hooks")}, {"checkout", "-q", "-b", "main"}}
 	for _, s := range steps {
 		if err := git(s...); err != nil {
 			return err
@@ -92,52 +116,39 @@ func (a *app) demo(ctx context.Context, dir string) error {
 	if err := git("add", "README.md"); err != nil {
 		return err
 	}
-	if err := git("commit", "-q", "-m", "demo: initial commit"); err != nil {
-		return err
-	}
-	sub := *a
-	sub.dir, sub.configFlag = dir, ""
-	sub.getenv = func(k string) string {
-		if strings.HasPrefix(k, "COURIER_") {
-			return ""
-		}
-		return a.getenv(k)
-	}
-	lines, err := sub.initRepo()
-	if err != nil {
-		return err
-	}
-	say("courier init: %s", strings.Join(lines, "; "))
-	r, err := hooks.Open(dir)
-	if err != nil {
-		return err
-	}
-	if _, err := hooks.Install(r, hooks.InstallOptions{Binary: exe}); err != nil {
-		return err
-	}
-	say("hooks installed in %s", r.HooksDir)
+	return git("commit", "-q", "-m", "demo: initial commit")
+}
+
+// demoCommit commits the demo draft on a work-item branch, through the installed hooks.
+func (a *app) demoCommit(dir string, git func(...string) error) error {
 	if err := git("checkout", "-q", "-b", "FEAT-0001-demo"); err != nil {
 		return err
 	}
 	draft := "Issues/Features/work/FEAT-0001/drafts/hello.md"
-	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(draft)), 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, draft), []byte(demoDraft), 0o644); err != nil {
-		return err
-	}
-	say("committing %s on branch FEAT-0001-demo (the hooks validate and deliver it)", draft)
-	if err := git("add", draft); err != nil {
-		return err
-	}
-	if err := git("commit", "-q", "-m", "FEAT-0001: say hello"); err != nil {
-		return err
-	}
-	ws, err := sub.workspace(true)
+	demoDraft, err := templates.FS.ReadFile("demo/hello.md")
 	if err != nil {
 		return err
 	}
-	mb, err := ws.mailbox()
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(draft)), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, draft), demoDraft, 0o644); err != nil {
+		return err
+	}
+	a.say("committing %s on branch FEAT-0001-demo (the hooks validate and deliver it)", draft)
+	if err := git("add", draft); err != nil {
+		return err
+	}
+	return git("commit", "-q", "-m", "FEAT-0001: say hello")
+}
+
+// demoSend checks that the hook enqueued one message, sends it with one watcher pass and says where
+// it went.
+func (a *app) demoSend(ctx context.Context, say func(string, ...any)) error {
+	if err := a.load(true); err != nil {
+		return err
+	}
+	mb, err := a.mailbox()
 	if err != nil {
 		return err
 	}
@@ -148,13 +159,9 @@ func (a *app) demo(ctx context.Context, dir string) error {
 	if len(queued) != 1 {
 		return fmt.Errorf("demo: the post-commit hook enqueued %d messages, want 1", len(queued))
 	}
-	say("enqueued %s", relPath(dir, queued[0].Path))
-	providers, err := watchProviders(ws.cfg, buildEnv{getenv: sub.getenv, root: ws.root}, adapters.NewRedactor())
-	if err != nil {
-		return err
-	}
-	w, err := delivery.New(mb, delivery.Config{Providers: providers, Retry: delivery.DefaultRetryPolicy(),
-		Logger: slog.New(slog.NewTextHandler(a.stderr, logOptions(slog.LevelWarn))), Now: a.now})
+	say("enqueued %s", relPath(a.dir, queued[0].Path))
+	logger := slog.New(slog.NewTextHandler(a.stderr, logOptions(slog.LevelWarn)))
+	w, _, _, err := a.buildWatcher(logger, a.cfg.Watch.Interval.Duration, "")
 	if err != nil {
 		return err
 	}
@@ -170,8 +177,8 @@ func (a *app) demo(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	say("sent through the file provider: %s", filepath.Join(ws.root, ".monoco", "outbox-local", id+".md"))
+	say("sent through the file provider: %s", filepath.Join(a.root, ".monoco", "outbox-local", id+".md"))
 	say("archive record: %s", e.Path)
-	say("inspect with: courier -C %s queue --all; courier -C %s show %s", dir, dir, id)
+	say("inspect with: courier -C %s queue --all; courier -C %s show %s", a.dir, a.dir, id)
 	return nil
 }

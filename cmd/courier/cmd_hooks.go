@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -22,24 +19,10 @@ func (a *app) hooksCmd() *cli.Command {
 		Usage: "install, remove or inspect courier's git hooks",
 		Subcommands: []*cli.Command{
 			{
-				Name:  "install",
-				Usage: "install pre-commit, post-commit and post-rewrite hooks (existing hooks are kept and chained)",
-				Flags: []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "also write into a hooks directory tracked by the repository, or over an unrecognised courier-looking hook"}},
-				Action: func(c *cli.Context) error {
-					r, err := hooks.Open(a.dir)
-					if err != nil {
-						return err
-					}
-					exe, err := hookBinary()
-					if err != nil {
-						return err
-					}
-					lines, err := hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe})
-					for _, l := range lines {
-						fmt.Fprintln(a.stdout, l)
-					}
-					return err
-				},
+				Name:   "install",
+				Usage:  "install pre-commit, post-commit and post-rewrite hooks (existing hooks are kept and chained)",
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "also write into a hooks directory tracked by the repository, or over an unrecognised courier-looking hook"}},
+				Action: a.hooksInstall,
 			},
 			{
 				Name:  "uninstall",
@@ -49,11 +32,7 @@ func (a *app) hooksCmd() *cli.Command {
 					if err != nil {
 						return err
 					}
-					lines, err := hooks.Uninstall(r)
-					for _, l := range lines {
-						fmt.Fprintln(a.stdout, l)
-					}
-					return err
+					return a.printLines(hooks.Uninstall(r))
 				},
 			},
 			{
@@ -88,6 +67,26 @@ func (a *app) hooksCmd() *cli.Command {
 	}
 }
 
+func (a *app) hooksInstall(c *cli.Context) error {
+	r, err := hooks.Open(a.dir)
+	if err != nil {
+		return err
+	}
+	exe, err := hooks.Binary()
+	if err != nil {
+		return err
+	}
+	return a.printLines(hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe}))
+}
+
+// printLines prints what a command did, then returns its error.
+func (a *app) printLines(lines []string, err error) error {
+	for _, l := range lines {
+		fmt.Fprintln(a.stdout, l)
+	}
+	return err
+}
+
 func printHookStatus(w io.Writer, st *hooks.StatusReport) {
 	tracked := ""
 	if st.HooksTracked {
@@ -116,151 +115,103 @@ func printHookStatus(w io.Writer, st *hooks.StatusReport) {
 	}
 }
 
-// runHook is courier's part of a hook: pre-commit validates the staged drafts, post-commit and
-// post-rewrite deliver the current work item's committed drafts. It runs on every commit, so it does
-// only what the commit needs: the configuration is read to know where drafts live, and the branch,
-// the validator and the mailbox are set up only when the commit touches a draft.
+// runHook is courier's part of a hook: hooks.Run reports the drafts the index (pre-commit) or the new
+// commits (post-commit, post-rewrite) touched; pre-commit validates them, the others deliver the
+// current work item's. It runs on every commit, so it does only what the commit needs: the
+// configuration is read to know where drafts live, and the branch, the validator and the mailbox are
+// set up only when the commit touches a draft.
 func (a *app) runHook(ctx context.Context, name string, args []string) error {
 	r, err := hooks.Open(a.dir)
 	if err != nil {
 		return err
 	}
-	ws, werr := a.workspaceIn(r)
-	if werr != nil {
-		if name != "pre-commit" {
-			fmt.Fprintf(a.stderr, "courier: %s: not delivering: %v\n", name, werr)
-			return nil // a post-* hook never blocks
-		}
-		// A broken configuration blocks only commits that carry drafts.
-		act := hooks.Actions{
-			Match:    func(p string) bool { _, ok := drafts.ItemForPath(p, drafts.DefaultPatterns()); return ok },
-			Validate: func(context.Context, []hooks.File, io.Writer) error { return werr },
-		}
-		if code := hooks.Run(ctx, r, name, args, a.stdin, a.stdout, a.stderr, a.getenv, act); code != 0 {
-			return &exitError{code: code, msg: werr.Error()}
-		}
-		return nil
+	cfgErr := a.loadIn(r)
+	if cfgErr != nil && name != "pre-commit" {
+		a.warn("%s: not delivering: %v", name, cfgErr)
+		return nil // a post-* hook never blocks
 	}
-	if code := hooks.Run(ctx, r, name, args, a.stdin, a.stdout, a.stderr, a.getenv, a.hookActions(ws)); code != 0 {
-		return silent(code)
+	// A broken configuration blocks only commits that carry drafts (of the default patterns).
+	ps, under := drafts.DefaultPatterns(), ""
+	if cfgErr == nil {
+		ps = a.cfg.patterns()
+		under = drafts.Under(ps)
+	}
+	res, err := hooks.Run(ctx, r, name, hooks.Options{Args: args, Stdin: a.stdin, Stdout: a.stdout, Stderr: a.stderr,
+		Getenv: a.getenv, Match: func(p string) bool { _, ok := drafts.ItemForPath(p, ps); return ok }, Under: under})
+	for _, n := range res.Notes {
+		a.warn("%s", n)
+	}
+	switch {
+	case err != nil && name != "pre-commit" && !errors.Is(err, hooks.ErrUnknownHook):
+		a.warn("%v", err)
+		return nil // a post-* hook never blocks
+	case err != nil && cfgErr != nil: // the hook's code, and the configuration's error as the last word
+		a.warn("%v", err)
+		return &exitError{code: exitCode(err), msg: cfgErr.Error()}
+	case err != nil || len(res.Files) == 0:
+		return err
+	}
+	files := make([]drafts.Input, len(res.Files))
+	for i, f := range res.Files {
+		files[i] = drafts.Input{Path: f.Path, Content: f.Content, Blob: f.Blob}
+	}
+	if name == "pre-commit" {
+		return a.preCommit(files, cfgErr)
+	}
+	if err := a.deliverCommitted(ctx, files); err != nil {
+		a.warn("could not deliver: %v", err)
 	}
 	return nil
 }
 
-// hookActions are the hooks' callbacks. The session (branch, validator) is built on first use.
-func (a *app) hookActions(ws *workspace) hooks.Actions {
-	patterns := ws.cfg.patterns()
-	var s *session
-	var serr error
-	sess := func() (*session, error) {
-		if s == nil && serr == nil {
-			s, serr = newSession(ws, "")
+// preCommit validates the staged drafts; an invalid one blocks the commit.
+func (a *app) preCommit(files []drafts.Input, cfgErr error) error {
+	if cfgErr != nil {
+		return &exitError{code: exitFailure, msg: cfgErr.Error()}
+	}
+	if err := a.readBranch(""); err != nil {
+		return fmt.Errorf("pre-commit: cannot validate the staged drafts: %v (COURIER_SKIP=1 commits without courier)", err)
+	}
+	bad := 0
+	for _, s := range a.validator.CheckStaged(files, a.info, a.cfg.patterns()) {
+		printInvalid(a.stderr, s.Invalid)
+		if len(s.Invalid) > 0 {
+			bad++
 		}
-		return s, serr
+		if s.OtherItem != "" {
+			a.warn("note: %s belongs to %s; it will not be delivered from branch %q",
+				s.Path, s.OtherItem, a.info.Branch)
+		}
 	}
-	toInput := func(f hooks.File) drafts.Input { return drafts.Input{Path: f.Path, Content: f.Content, Blob: f.Blob} }
-	return hooks.Actions{
-		Match: func(p string) bool { _, ok := drafts.ItemForPath(p, patterns); return ok },
-		Under: commonPrefix(patterns),
-		Validate: func(_ context.Context, files []hooks.File, stderr io.Writer) error {
-			s, err := sess()
-			if err != nil {
-				fmt.Fprintf(stderr, "courier: pre-commit: cannot validate the staged drafts: %v (COURIER_SKIP=1 commits without courier)\n", err)
-				return err
-			}
-			bad := 0
-			for _, f := range files {
-				if _, errs := s.validator.Parse(toInput(f)); len(errs) > 0 {
-					printInvalid(stderr, errs)
-					bad++
-				}
-				// On a detached HEAD (a rebase in progress) post-rewrite delivers once the rebase is done.
-				if it, _ := drafts.ItemForPath(f.Path, s.patterns); s.branch != "" && (!s.hasItem || it.ID != s.item.ID) {
-					fmt.Fprintf(stderr, "courier: note: %s belongs to %s; it will not be delivered from branch %q\n",
-						f.Path, it.ID, s.branch)
-				}
-			}
-			if bad > 0 {
-				fmt.Fprintf(stderr, "courier: commit blocked: %s invalid (fix, or skip courier with COURIER_SKIP=1)\n", plural(bad, "draft"))
-				return errors.New("invalid drafts")
-			}
-			return nil
-		},
-		Deliver: func(ctx context.Context, files []hooks.File, stdout, stderr io.Writer) {
-			s, err := sess()
-			if err != nil {
-				fmt.Fprintf(stderr, "courier: could not deliver: %v\n", err)
-				return
-			}
-			if !s.hasItem {
-				return
-			}
-			var inputs []drafts.Input
-			for _, f := range files {
-				if it, ok := drafts.ItemForPath(f.Path, s.patterns); ok && it.ID == s.item.ID {
-					inputs = append(inputs, toInput(f))
-				}
-			}
-			if len(inputs) == 0 {
-				return
-			}
-			mb, err := s.ws.mailbox()
-			if err != nil {
-				fmt.Fprintf(stderr, "courier: could not deliver: %v\n", err)
-				return
-			}
-			d := &drafts.Deliverer{Mailbox: mb, Validator: s.validator, Now: a.now,
-				Info: drafts.StampInfo{Item: s.item, Branch: s.branch, Commit: s.commit}}
-			res, err := d.Deliver(ctx, inputs, drafts.Options{})
-			if err != nil {
-				fmt.Fprintf(stderr, "courier: could not deliver: %v\n", err)
-				return
-			}
-			for _, dl := range res.Delivered {
-				fmt.Fprintf(stdout, "delivered %s → %s\n", dl.Draft, dl.ID)
-			}
-			for _, e := range res.Invalid {
-				fmt.Fprintf(stderr, "courier: not delivered: %s\n", strings.TrimSpace(e.Error()))
-			}
-		},
+	if bad > 0 {
+		return fmt.Errorf("commit blocked: %s invalid (fix, or skip courier with COURIER_SKIP=1)", plural(bad, "draft"))
 	}
+	return nil
 }
 
-// commonPrefix is the leading directory every drafts pattern shares (e.g. "Issues/"), so that the
-// post-commit hook diffs only that subtree; "" when they share none.
-func commonPrefix(ps []drafts.Pattern) string {
-	prefix := ""
-	for i, p := range ps {
-		dir, _, _ := strings.Cut(p.Dir, "{item}")
-		dir = dir[:strings.LastIndex(dir, "/")+1]
-		if i == 0 {
-			prefix = dir
-		}
-		for !strings.HasPrefix(dir, prefix) {
-			prefix = prefix[:strings.LastIndex(strings.TrimSuffix(prefix, "/"), "/")+1]
-		}
+// deliverCommitted delivers the drafts of the branch's work item that new commits added or changed.
+func (a *app) deliverCommitted(ctx context.Context, files []drafts.Input) error {
+	if err := a.readBranch(""); err != nil {
+		return err
 	}
-	return prefix
-}
-
-// hookBinary is the courier path the hooks record: the `courier` found on PATH when it is this very
-// binary (a package manager's symlink, e.g. /usr/local/bin/courier, survives upgrades that move the
-// versioned target), else this executable's own path.
-func hookBinary() (string, error) {
-	exe, err := os.Executable()
+	mine := drafts.OfItem(files, a.info.Item, a.cfg.patterns())
+	if len(mine) == 0 {
+		return nil
+	}
+	mb, err := a.mailbox()
 	if err != nil {
-		return "", err
+		return err
 	}
-	self, err := filepath.EvalSymlinks(exe)
+	d := &drafts.Deliverer{Mailbox: mb, Validator: a.validator, Now: a.now, Info: a.info}
+	res, err := d.Deliver(ctx, mine, drafts.Options{})
 	if err != nil {
-		return exe, nil //nolint:nilerr // unresolvable: record the path as it is
+		return err
 	}
-	if found, err := exec.LookPath("courier"); err == nil {
-		if abs, err := filepath.Abs(found); err == nil {
-			if target, err := filepath.EvalSymlinks(abs); err == nil && target == self {
-				return abs, nil
-			}
-		}
+	for _, dl := range res.Delivered {
+		fmt.Fprintf(a.stdout, "delivered %s → %s\n", dl.Draft, dl.ID)
 	}
-	return exe, nil
+	for _, e := range res.Invalid {
+		a.warn("not delivered: %s", strings.TrimSpace(e.Error()))
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/hooks"
 	"github.com/monoco/courier/templates"
 )
@@ -22,17 +20,12 @@ func (a *app) initCmd() *cli.Command {
 		Usage: "create the mailbox layout, a commented .monoco/courier.yaml, and the .git/info/exclude entries",
 		Description: "Idempotent; works in any git repository (with one commit or none). Run it in the main\n" +
 			"worktree or any linked worktree: the mailbox and configuration live in the main worktree.",
-		Action: func(c *cli.Context) error {
-			lines, err := a.initRepo()
-			for _, l := range lines {
-				fmt.Fprintln(a.stdout, l)
-			}
-			return err
-		},
+		Action: func(c *cli.Context) error { return a.printLines(a.initRepo()) },
 	}
 }
 
-// initRepo creates the layout and returns what it did.
+// initRepo creates the configuration (unless one exists or was named), the mailbox and its seal, and
+// the exclude entries, and returns what it did.
 func (a *app) initRepo() ([]string, error) {
 	r, err := hooks.Open(a.dir)
 	if err != nil {
@@ -41,81 +34,51 @@ func (a *app) initRepo() ([]string, error) {
 	var lines []string
 	cfgPath, explicit := configFile(a.configFlag, a.getenv, r.MainWorktree, a.dir)
 	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) && !explicit {
-		data, err := templates.FS.ReadFile("config/courier.yaml")
-		if err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
+		if err := writeDefaultConfig(cfgPath); err != nil {
 			return nil, err
 		}
 		lines = append(lines, "wrote "+relPath(r.MainWorktree, cfgPath))
 	}
-	cfg, err := loadConfig(cfgPath, explicit, r.MainWorktree, a.getenv)
-	if err != nil {
+	if err := a.loadIn(r); err != nil {
 		return lines, err
 	}
-	dir := cfg.mailboxDir()
-	mb, err := mailbox.Open(dir)
+	mb, err := a.mailbox()
 	if err != nil {
 		return lines, err
 	}
 	if _, err := mb.Sealer(); err != nil {
 		return lines, err
 	}
-	lines = append(lines, "mailbox "+relPath(r.MainWorktree, dir))
-	excludes := []string{"/" + strings.TrimSuffix(relPath(r.MainWorktree, dir), "/") + "/"}
-	fileDir := ".monoco/outbox-local"
-	if d := cfg.Providers.fileDir(); d != "" {
-		fileDir = d
-	}
-	if !filepath.IsAbs(fileDir) {
-		excludes = append(excludes, "/"+strings.TrimSuffix(filepath.ToSlash(filepath.Clean(fileDir)), "/")+"/")
-	}
-	// The log of `courier watch --print-service` units.
-	excludes = append(excludes, "/.monoco/courier-watch.log")
-	added, err := addExcludes(filepath.Join(r.CommonDir, "info", "exclude"), excludes)
-	if err != nil {
-		return lines, err
-	}
+	lines = append(lines, "mailbox "+relPath(r.MainWorktree, mb.Root))
+	added, err := r.Exclude(a.excludes())
 	for _, e := range added {
 		lines = append(lines, "excluded "+e+" in .git/info/exclude")
 	}
-	return lines, nil
+	return lines, err
 }
 
-// addExcludes appends the patterns missing from an exclude file and returns the ones it added.
-func addExcludes(path string, patterns []string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+// excludes are the paths git must not see: the mailbox, the file provider's directory (when inside
+// the repository) and the log of `courier watch --print-service` units.
+func (a *app) excludes() []string {
+	dirPattern := func(rel string) string { return "/" + strings.TrimSuffix(filepath.ToSlash(rel), "/") + "/" }
+	out := []string{dirPattern(relPath(a.root, a.cfg.mailboxDir()))}
+	fileDir := ".monoco/outbox-local"
+	if d := a.cfg.Providers.fileDir(); d != "" {
+		fileDir = d
 	}
-	have := map[string]bool{}
-	for _, l := range strings.Split(string(data), "\n") {
-		have[strings.TrimSpace(l)] = true
+	if !filepath.IsAbs(fileDir) {
+		out = append(out, dirPattern(filepath.Clean(fileDir)))
 	}
-	var buf bytes.Buffer
-	buf.Write(data)
-	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
-		buf.WriteByte('\n')
-	}
-	var added []string
-	for _, p := range patterns {
-		if !have[p] {
-			if len(added) == 0 {
-				buf.WriteString("# courier: mailbox, local outbox, watcher service log\n")
-			}
-			buf.WriteString(p + "\n")
-			added = append(added, p)
-		}
-	}
-	if len(added) == 0 {
-		return nil, nil
+	return append(out, "/.monoco/courier-watch.log")
+}
+
+func writeDefaultConfig(path string) error {
+	data, err := templates.FS.ReadFile("config/courier.yaml")
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+		return err
 	}
-	return added, os.WriteFile(path, buf.Bytes(), 0o644)
+	return os.WriteFile(path, data, 0o644)
 }

@@ -1,20 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/monoco/courier/drafts"
-	"github.com/monoco/courier/templates"
 )
 
 // Set at build time by install.sh: -ldflags "-X main.version=… -X main.commit=…".
@@ -45,18 +38,6 @@ func (a *app) schemaCmd() *cli.Command {
 	}
 }
 
-func draftTemplates() []string {
-	ents, _ := fs.ReadDir(templates.FS, "drafts")
-	var out []string
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".md") {
-			out = append(out, strings.TrimSuffix(e.Name(), ".md"))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (a *app) draftCmd() *cli.Command {
 	return &cli.Command{
 		Name:  "draft",
@@ -67,77 +48,44 @@ func (a *app) draftCmd() *cli.Command {
 			ArgsUsage: "[NAME]",
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "template", Aliases: []string{"t"}, Value: "notify",
-					Usage: "template `T`: " + strings.Join(draftTemplates(), ", ")},
+					Usage: "template `T`: " + strings.Join(drafts.Templates(), ", ")},
 				&cli.StringFlag{Name: "provider", Usage: "provider `P` (default: file; email for the email template)"},
 				&cli.StringFlag{Name: "to", Usage: "recipient `X`: channel alias, chat id or email address"},
 				&cli.StringFlag{Name: "item", Usage: "work item `ID` instead of the branch's"},
 			},
 			Action: func(c *cli.Context) error {
 				tpl := c.String("template")
-				data, err := templates.FS.ReadFile(path.Join("drafts", tpl+".md"))
-				if err != nil {
-					return usageErrorf("--template %s: unknown (have %s)", tpl, strings.Join(draftTemplates(), ", "))
+				if !contains(drafts.Templates(), tpl) {
+					return usageErrorf("--template %s: unknown (have %s)", tpl, strings.Join(drafts.Templates(), ", "))
 				}
-				s, err := a.session(c.String("item"))
-				if err != nil {
+				if err := a.loadDrafts(c.String("item")); err != nil {
 					return err
 				}
-				if !s.hasItem {
-					return fmt.Errorf("branch %q is not a work-item branch; use --item", s.branch)
+				if a.info.Item.ID == "" {
+					return fmt.Errorf("branch %q is not a work-item branch; use --item", a.info.Branch)
 				}
-				name := c.Args().First()
-				if name == "" {
-					name = tpl + "-" + a.now().UTC().Format("20060102T150405")
-				}
-				name = strings.TrimSuffix(name, ".md")
-				if strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-					return usageErrorf("draft name %q: no slashes, must not start with . or _", name)
-				}
-				provider := firstNonEmpty(c.String("provider"), "file")
-				to := firstNonEmpty(c.String("to"), "local")
-				if tpl == "email" {
-					provider = firstNonEmpty(c.String("provider"), "email")
-					to = firstNonEmpty(c.String("to"), "someone@example.com")
-				}
-				text := strings.NewReplacer("{{provider}}", provider, "{{to}}", yamlScalar(to)).Replace(string(data))
-				dir := filepath.Join(s.ws.repo.Top, filepath.FromSlash(s.item.Dir))
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return err
-				}
-				p := filepath.Join(dir, name+".md")
-				f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-				if errors.Is(err, fs.ErrExist) {
-					return fmt.Errorf("%s already exists", relPath(s.ws.repo.Top, p))
-				}
+				rel, provider, err := drafts.New(a.repo.Top, a.info.Item, drafts.NewDraft{Template: tpl,
+					Name: c.Args().First(), Provider: c.String("provider"), To: c.String("to"), Now: a.now()})
 				if err != nil {
 					return err
 				}
-				if _, err := f.WriteString(text); err != nil {
-					f.Close()
-					return err
-				}
-				if err := f.Close(); err != nil {
-					return err
-				}
-				fmt.Fprintln(a.stdout, relPath(s.ws.repo.Top, p))
-				if _, ok := draftsConfig(s.ws.cfg).Providers[provider]; !ok && provider != "file" {
-					cfgPath := ".monoco/courier.yaml"
-					if s.ws.cfg.path != "" {
-						cfgPath = relPath(s.ws.root, s.ws.cfg.path)
-					}
-					fmt.Fprintf(a.stderr, "courier: note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")\n",
-						provider, provider, cfgPath)
-				}
+				fmt.Fprintln(a.stdout, rel)
+				a.noteUnconfigured(provider)
 				return nil
 			},
 		}},
 	}
 }
 
-// yamlScalar quotes s when YAML would not read it back as the same plain string.
-func yamlScalar(s string) string {
-	if s == "" || strings.ContainsAny(s, ":#{}[],&*!|>'\"%@`") || strings.TrimSpace(s) != s {
-		return fmt.Sprintf("%q", s)
+// noteUnconfigured says so when a new draft names a provider the configuration lacks.
+func (a *app) noteUnconfigured(provider string) {
+	if _, ok := draftsConfig(a.cfg).Providers[provider]; ok || provider == "file" {
+		return
 	}
-	return s
+	cfgPath := ".monoco/courier.yaml"
+	if a.cfg.path != "" {
+		cfgPath = relPath(a.root, a.cfg.path)
+	}
+	a.warn("note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")",
+		provider, provider, cfgPath)
 }

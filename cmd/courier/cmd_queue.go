@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -24,54 +25,61 @@ func (a *app) queueCmd() *cli.Command {
 			&cli.StringFlag{Name: "state", Usage: "only messages in `STATE`: pending, sending, failed or sent"},
 			&cli.BoolFlag{Name: "all", Usage: "include sent (archived) messages"},
 		},
-		Action: func(c *cli.Context) error {
-			st := c.String("state")
-			if st != "" && !contains(queueStates, st) {
-				return usageErrorf("--state %s: want one of %s", st, strings.Join(queueStates, ", "))
-			}
-			mb, err := a.openMailbox(false)
-			if err != nil {
-				return err
-			}
-			items, err := delivery.ListQueue(mb, delivery.QueueFilter{Provider: c.String("provider"), State: st, All: c.Bool("all")})
-			if err != nil {
-				return err
-			}
-			if c.Bool("json") {
-				if items == nil {
-					items = []delivery.QueueItem{}
-				}
-				return writeJSON(a.stdout, map[string]any{"messages": items})
-			}
-			if len(items) == 0 {
-				if _, err := os.Stat(mb.Root); err != nil {
-					// Most likely the wrong directory: say which mailbox was looked at.
-					fmt.Fprintf(a.stdout, "queue is empty (no mailbox at %s yet)\n", mb.Root)
-					return nil //nolint:nilerr // no mailbox is an empty queue, not an error
-				}
-				fmt.Fprintln(a.stdout, "queue is empty")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPROVIDER\tSTATE\tTO\tATTEMPTS\tDUE\tLAST ERROR")
-			for _, it := range items {
-				due := "now"
-				if it.NextRetryAt != nil {
-					due = it.NextRetryAt.String()
-				}
-				if it.State != "pending" {
-					due = "-"
-				}
-				errMsg := ""
-				if it.ErrorMessage != nil {
-					errMsg = truncate(*it.ErrorMessage, 60)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.Provider, it.State,
-					truncate(strings.Join(it.To, ","), 30), it.RetryCount, due, errMsg)
-			}
-			return tw.Flush()
-		},
+		Action: a.queue,
 	}
+}
+
+func (a *app) queue(c *cli.Context) error {
+	st := c.String("state")
+	if st != "" && !contains(queueStates, st) {
+		return usageErrorf("--state %s: want one of %s", st, strings.Join(queueStates, ", "))
+	}
+	mb, err := a.openMailbox(false)
+	if err != nil {
+		return err
+	}
+	items, err := delivery.ListQueue(mb, delivery.QueueFilter{Provider: c.String("provider"), State: st, All: c.Bool("all")})
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		if items == nil {
+			items = []delivery.QueueItem{}
+		}
+		return writeJSON(a.stdout, map[string]any{"messages": items})
+	}
+	if len(items) == 0 {
+		if _, err := os.Stat(mb.Root); err != nil {
+			// Most likely the wrong directory: say which mailbox was looked at.
+			fmt.Fprintf(a.stdout, "queue is empty (no mailbox at %s yet)\n", mb.Root)
+			return nil //nolint:nilerr // no mailbox is an empty queue, not an error
+		}
+		fmt.Fprintln(a.stdout, "queue is empty")
+		return nil
+	}
+	return printQueue(a.stdout, items)
+}
+
+// printQueue prints the queue as a table, one message a line.
+func printQueue(w io.Writer, items []delivery.QueueItem) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPROVIDER\tSTATE\tTO\tATTEMPTS\tDUE\tLAST ERROR")
+	for _, it := range items {
+		due := "now"
+		if it.NextRetryAt != nil {
+			due = it.NextRetryAt.String()
+		}
+		if it.State != "pending" {
+			due = "-"
+		}
+		errMsg := ""
+		if it.ErrorMessage != nil {
+			errMsg = truncate(*it.ErrorMessage, 60)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.Provider, it.State,
+			truncate(strings.Join(it.To, ","), 30), it.RetryCount, due, errMsg)
+	}
+	return tw.Flush()
 }
 
 func (a *app) showCmd() *cli.Command {
@@ -136,14 +144,13 @@ func (a *app) retryCmd() *cli.Command {
 // openMailbox opens the configured mailbox (a repository is not required), creating its layout only
 // for a command that writes to it.
 func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
-	ws, err := a.workspace(false)
-	if err != nil {
+	if err := a.load(false); err != nil {
 		return nil, err
 	}
 	if !write {
-		return ws.readMailbox(), nil
+		return a.readMailbox(), nil
 	}
-	return ws.mailbox()
+	return a.mailbox()
 }
 
 func contains(list []string, s string) bool {

@@ -23,9 +23,8 @@ import (
 	"github.com/monoco/courier/drafts"
 )
 
-// Config is `.monoco/courier.yaml` (README.md, "Configuration"). Decoding is strict: an unknown
-// key anywhere is an error reported with its line. ${VAR} references stay unexpanded until a value
-// is needed.
+// Config is `.monoco/courier.yaml` (README.md, "Configuration"). Decoding is strict: an unknown key
+// anywhere is an error reported with its line. ${VAR} references stay unexpanded until a value is needed.
 type Config struct {
 	Mailbox   string          `yaml:"mailbox"`
 	Drafts    DraftsConfig    `yaml:"drafts"`
@@ -33,20 +32,15 @@ type Config struct {
 	Retry     RetryConfig     `yaml:"retry"`
 	Providers ProvidersConfig `yaml:"providers"`
 
-	path    string // where it was read from ("" = defaults only)
-	root    string // main worktree root; relative paths resolve against it
-	mailbox string // the mailbox root, ${VAR}-expanded and absolute
+	path     string           // where it was read from ("" = defaults only)
+	root     string           // main worktree root; relative paths resolve against it
+	mailbox  string           // the mailbox root, ${VAR}-expanded and absolute
+	compiled []drafts.Pattern // Drafts.Patterns compiled, or the defaults
 }
 
 // DraftsConfig maps branches to drafts directories.
 type DraftsConfig struct {
-	Patterns []PatternConfig `yaml:"patterns"`
-}
-
-// PatternConfig is one branch regexp (named group `item`) → drafts directory.
-type PatternConfig struct {
-	Branch string `yaml:"branch"`
-	Dir    string `yaml:"dir"`
+	Patterns []drafts.PatternSpec `yaml:"patterns"`
 }
 
 // WatchConfig configures `courier watch`.
@@ -56,6 +50,7 @@ type WatchConfig struct {
 	SendTimeout   Duration `yaml:"send_timeout"`
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
 	APIToken      string   `yaml:"api_token"`
+	APIHosts      []string `yaml:"api_hosts"` // extra Host names the local API answers to
 }
 
 // RetryConfig is the retry policy.
@@ -316,14 +311,9 @@ func (c *Config) validate() error {
 	if c.Retry.InitialDelay.Duration <= 0 || c.Retry.MaxDelay.Duration < c.Retry.InitialDelay.Duration {
 		return fmt.Errorf("retry: initial_delay must be > 0 and max_delay ≥ initial_delay")
 	}
-	for i, p := range c.Drafts.Patterns {
-		re, err := regexp.Compile(p.Branch)
-		if err != nil {
-			return fmt.Errorf("drafts.patterns[%d].branch: %w", i, err)
-		}
-		if re.SubexpIndex("item") < 0 || !strings.Contains(p.Dir, "{item}") {
-			return fmt.Errorf("drafts.patterns[%d]: branch needs a named group (?P<item>…) and dir needs {item}", i)
-		}
+	var err error
+	if c.compiled, err = drafts.CompilePatterns(c.Drafts.Patterns); err != nil {
+		return fmt.Errorf("drafts.%w", err)
 	}
 	for _, p := range c.Providers.configured() {
 		if _, err := delivery.ParseRate(p.sec.Rate()); err != nil {
@@ -338,14 +328,10 @@ func (c *Config) validate() error {
 
 // patterns returns the configured branch patterns, or the defaults.
 func (c *Config) patterns() []drafts.Pattern {
-	if len(c.Drafts.Patterns) == 0 {
+	if c.compiled == nil {
 		return drafts.DefaultPatterns()
 	}
-	out := make([]drafts.Pattern, 0, len(c.Drafts.Patterns))
-	for _, p := range c.Drafts.Patterns {
-		out = append(out, drafts.Pattern{Branch: regexp.MustCompile(p.Branch), Dir: p.Dir})
-	}
-	return out
+	return c.compiled
 }
 
 // mailboxDir is the mailbox root (absolute).

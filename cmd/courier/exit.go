@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/monoco/courier/drafts"
+	"github.com/monoco/courier/hooks"
 )
 
-// Exit codes (contract §8). This file is the one place errors become exit codes.
+// Exit codes (README.md, "Commands"). This file is the one place errors become exit codes.
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -41,14 +44,9 @@ func report(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	code := exitFailure
-	msg := err.Error()
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-		if ee.msg == "" { // the lines were already printed
-			msg = ""
-		}
+	code, msg := exitCode(err), err.Error()
+	if ee := (*exitError)(nil); errors.As(err, &ee) && ee.msg == "" {
+		msg = "" // the lines were already printed
 	}
 	if msg != "" {
 		for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
@@ -59,4 +57,26 @@ func report(err error, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// exitCode is the exit code of a failed command: the packages' typed errors whose code is not 1, then
+// cmd's own exitError.
+func exitCode(err error) int {
+	var ee *exitError
+	var chained *hooks.ChainedError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &chained): // the project's pre-commit hook failed: its code blocks the commit
+		return chained.Code
+	case errors.Is(err, hooks.ErrUnknownHook), errors.Is(err, drafts.ErrDraftName):
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// warn prints one "courier: " line on stderr about something that does not end the command; errors
+// that do end it are printed by report.
+func (a *app) warn(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "courier: "+format+"\n", args...)
 }

@@ -32,7 +32,7 @@ var contractFlags = map[string][]string{
 
 // leafCommands lists every visible command path of the CLI with its flags.
 func leafCommands() map[string][]cli.Flag {
-	a := &app{env: env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard, now: time.Now}}
+	a := &app{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard, now: time.Now}
 	out := map[string][]cli.Flag{}
 	var walk func(prefix string, cmds []*cli.Command)
 	walk = func(prefix string, cmds []*cli.Command) {
@@ -101,7 +101,7 @@ func TestHelp(t *testing.T) {
 
 // TestReorder pins the argument rewriting that lets flags follow positionals (contract §8).
 func TestReorder(t *testing.T) {
-	a := &app{env: env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard, now: time.Now}}
+	a := &app{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard, now: time.Now}
 	tests := []struct {
 		name    string
 		args    string

@@ -9,7 +9,8 @@ import (
 
 // TestLayers keeps the dependency direction of STYLE.md honest: nothing imports cmd; delivery never
 // imports an adapter (it receives senders); drafts never imports an adapter (it receives checks);
-// hooks knows only git and templates; the mailbox protocol knows only the standard library and YAML.
+// hooks knows only git and templates, and is the one package that reads git (go-git); the mailbox
+// protocol knows only the standard library and YAML.
 func TestLayers(t *testing.T) {
 	const mod = "github.com/monoco/courier/"
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", "../../...").Output()
@@ -48,6 +49,9 @@ func TestLayers(t *testing.T) {
 		for _, imp := range p.Imports {
 			if imp == mod+"cmd/courier" {
 				t.Errorf("%s imports cmd/courier", name)
+			}
+			if strings.HasPrefix(imp, "github.com/go-git/") && name != "hooks" {
+				t.Errorf("%s imports %s: git is read through hooks.Repo only", name, imp)
 			}
 			if !ok {
 				continue

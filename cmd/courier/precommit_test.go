@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/hooks"
 )
 
@@ -21,12 +21,15 @@ func TestPreCommitSessionErrorIsPrinted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app{env: env{getenv: getenv, now: time.Now}, dir: dir}
-	act := a.hookActions(&workspace{repo: &hooks.Repo{Top: dir, MainWorktree: dir}, root: dir, cfg: cfg})
+	a := &app{getenv: getenv, now: time.Now, dir: dir, repo: &hooks.Repo{Top: dir, MainWorktree: dir}, root: dir, cfg: cfg}
 	var stderr bytes.Buffer
-	files := []hooks.File{{Path: "Issues/Features/work/FEAT-1/drafts/a.md", Content: []byte("---\nprovider: file\nto: x\n---\nhi\n")}}
-	if err := act.Validate(context.Background(), files, &stderr); err == nil {
-		t.Fatal("Validate: no error")
+	files := []drafts.Input{{Path: "Issues/Features/work/FEAT-1/drafts/a.md", Content: []byte("---\nprovider: file\nto: x\n---\nhi\n")}}
+	err = a.preCommit(files, nil)
+	if err == nil {
+		t.Fatal("preCommit: no error")
+	}
+	if code := report(err, &stderr); code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
 	}
 	got := lines(stderr.String())
 	if len(got) != 1 || !strings.HasPrefix(got[0], "courier: pre-commit: ") || !strings.Contains(got[0], dir) {
