@@ -122,6 +122,9 @@ func trimAll(l []string) []string {
 
 func (s *semantic) provider(m *mailbox.Message) {
 	p := m.Provider
+	if p == "" {
+		return // missing or unreadable: reported already
+	}
 	configured := s.configured()
 	switch {
 	case strings.ContainsAny(p, `/\.:`) || !mailbox.ValidProvider(p):
@@ -204,7 +207,7 @@ func (s *semantic) recipients(m *mailbox.Message) {
 		name string
 		list []string
 	}{{"to", m.To}, {"cc", m.Cc}, {"bcc", m.Bcc}} {
-		if r.name != "to" && len(r.list) > 0 && m.Provider != "email" {
+		if r.name != "to" && len(r.list) > 0 && m.Provider != "email" && m.Provider != "" {
 			s.fail(r.name, fmt.Sprintf("only the email provider takes %s (provider is %q)", r.name, m.Provider))
 			continue
 		}
