@@ -24,7 +24,7 @@ var schemaJSON []byte
 // (`courier schema` prints it).
 func Schema() []byte { return bytes.Clone(schemaJSON) }
 
-// KnownProviders returns the adapter names of contract §2.
+// KnownProviders returns the adapter names a draft's provider may be (docs/providers.md).
 func KnownProviders() []string {
 	return []string{"dingtalk", "lark", "wecom", "slack", "teams", "email", "webhook", "file"}
 }
@@ -263,6 +263,7 @@ func (v *Validator) checkSchema(doc map[string]any, lines map[string]int, closeL
 			msg = "must be " + shapeOf(field, re.Details()["expected"]) + ", not " + article(fmt.Sprint(re.Details()["given"]))
 		case "enum":
 			allowed := strings.ReplaceAll(fmt.Sprint(re.Details()["allowed"]), `"`, "")
+			allowed = strings.TrimSuffix(allowed, ", null") // null is allowed, as absent; not worth listing
 			msg = fmt.Sprintf("%s is not one of %s", quoteValue(re.Value()), allowed)
 			if s, ok := re.Value().(string); ok {
 				if sug := Suggest(s, strings.Split(allowed, ", ")); sug != "" {
@@ -309,9 +310,13 @@ func shapeOf(field string, expected any) string {
 	case "to", "cc", "bcc":
 		return "a string or a list of strings"
 	}
-	parts := strings.Split(fmt.Sprint(expected), ", ")
-	for i, p := range parts {
-		parts[i] = article(p)
+	// gojsonschema writes one type as "string", several as "[string,null]". null is left out: a
+	// null optional field never reaches the schema check (it counts as absent).
+	var parts []string
+	for _, p := range strings.Split(strings.Trim(fmt.Sprint(expected), "[]"), ",") {
+		if p = strings.TrimSpace(p); p != "null" && p != "" {
+			parts = append(parts, article(p))
+		}
 	}
 	return strings.Join(parts, " or ")
 }
