@@ -105,7 +105,8 @@ func (l *errorList) merge(more errorList) {
 }
 
 // finish sets the file on every error, orders them by line (those without one last), drops repeats
-// of one field (items of one list count as one field: `to: [1, 2]` is one mistake, one line) and
+// of one field (items of one list count as one field: `to: [1, 2]` is one mistake, one line; the
+// body's problems are each kept) and
 // keeps at most MaxErrorsPerDraft.
 func (l errorList) finish(file string) ValidationErrors {
 	if len(l) == 0 {
@@ -122,6 +123,9 @@ func (l errorList) finish(file string) ValidationErrors {
 	var out ValidationErrors
 	for _, e := range l {
 		key := listIndexRe.ReplaceAllString(e.Field, "[]")
+		if e.Field == "body" { // a body may break several limits, each at its own place
+			key += "\x00" + strconv.Itoa(e.Line) + "\x00" + e.Msg
+		}
 		if seen[key] && e.Field != "" {
 			continue
 		}

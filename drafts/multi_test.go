@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/monoco/courier/delivery/mailbox"
 )
 
 // TestEveryProblemReported: a problem in one field does not hide a problem in another; each is one
@@ -111,5 +113,39 @@ func TestDeliverReportsEveryProblem(t *testing.T) {
 	}
 	if n := len(outbound(t, mb)); n != 1 {
 		t.Errorf("%d enqueued", n)
+	}
+}
+
+// bodyLineErr is a provider check's problem at a line of the body, as adapters.LimitError is.
+type bodyLineErr struct {
+	msg  string
+	line int
+}
+
+func (e bodyLineErr) Error() string { return "body: " + e.msg }
+func (e bodyLineErr) BodyLine() int { return e.line }
+
+// TestCheckProblemsAtTheirLines: a provider check may report several limits (errors.Join), each at
+// the body line it names.
+func TestCheckProblemsAtTheirLines(t *testing.T) {
+	cfg := testConfig()
+	cfg.Checks["file"] = func(m *mailbox.Message) error {
+		return errors.Join(bodyLineErr{"blocks[0].text.text: header text is 151 characters", 2},
+			bodyLineErr{"blocks[1].text.text: section text is 3001 characters", 3},
+			errors.New("subject: too long"))
+	}
+	v, err := NewValidator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errs := v.Parse(input("d.md", "---\nprovider: file\nto: x\nsubject: s\n---\n{\"blocks\": [\n  {},\n  {}\n]}\n"))
+	var got []string
+	for _, e := range errs {
+		got = append(got, fmt.Sprintf("%d: %s: %s", e.Line, e.Field, e.Msg))
+	}
+	want := []string{"4: subject: too long", "7: body: blocks[0].text.text: header text is 151 characters",
+		"8: body: blocks[1].text.text: section text is 3001 characters"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

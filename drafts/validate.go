@@ -134,6 +134,11 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, ValidationErrors
 				line := lines[field]
 				if field == "body" || strings.HasPrefix(field, "body.") || strings.HasPrefix(field, "body[") {
 					line = bodyLine
+					// A check that knows where in the body the problem is says so (adapters.LimitError).
+					var at interface{ BodyLine() int }
+					if errors.As(err, &at) && at.BodyLine() > 0 {
+						line = bodyLine + at.BodyLine() - 1
+					}
 				}
 				cerrs.add(field, line, msg)
 			}

@@ -71,7 +71,7 @@ func Check(m *mailbox.Message) error {
 			}
 		}
 	}
-	return nil
+	return checkLimits(m)
 }
 
 // MessageID is the Message-ID header for m: the courier message id at the From address's

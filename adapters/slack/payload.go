@@ -11,7 +11,7 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Limits (providers.md §4.2): Slack truncates text beyond 40 000 characters and refuses more than
+// Limits (docs/providers.md, "Slack"): Slack truncates text beyond 40 000 characters and refuses more than
 // 50 blocks.
 const (
 	MaxTextChars = 40000
@@ -27,7 +27,10 @@ func Check(m *mailbox.Message) error {
 	if errors.As(err, &ce) {
 		return ce
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return checkLimits(m)
 }
 
 // render builds the message part of the payload (text, blocks, mrkdwn flag), without channel and

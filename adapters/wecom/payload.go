@@ -108,7 +108,7 @@ func Check(m *mailbox.Message) error {
 	case mailbox.ContentMarkdown:
 		limit, key = MaxMarkdown, "markdown"
 	default:
-		return nil
+		return checkCard(m, p)
 	}
 	content, _ := p[key].(map[string]any)["content"].(string)
 	if n := len(content); n > limit {
