@@ -63,6 +63,7 @@ type semantic struct {
 	closeLine int
 	body      []byte
 	bodyLine  int
+	meta      *yaml.Node // metadata as written
 	errs      errorList
 }
 
@@ -84,8 +85,18 @@ func (s *semantic) message() *mailbox.Message {
 		Participants: f.Participants, Mentions: f.Mentions, CorrelationID: f.CorrelationID,
 		Body: string(s.body),
 	}
-	if md, ok := s.doc["metadata"].(map[string]any); ok {
-		m.Metadata = md
+	if _, ok := s.doc["metadata"].(map[string]any); ok && s.meta != nil && len(s.meta.Content) > 0 {
+		// The mapping as written, not its decoded values: big integers, 0x1F, quoted numbers and
+		// integer keys reach the message file unchanged.
+		md, err := mailbox.MetadataNode(s.meta)
+		if err == nil {
+			_, err = md.MarshalJSON()
+		}
+		if err != nil {
+			s.fail("metadata", "cannot be carried: "+err.Error())
+		} else {
+			m.Metadata = md
+		}
 	}
 	s.provider(m)
 	s.contentType(f, m)

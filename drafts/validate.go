@@ -110,7 +110,7 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, ValidationErrors
 		errs.add("body", bodyLine, fmt.Sprintf("body is %d bytes; the limit is 1 MiB (%d bytes)", len(body), MaxBody))
 		body = nil // the frontmatter is still checked; the body is not looked at again
 	}
-	doc, lines, derrs := v.decode(front, provider)
+	doc, lines, meta, derrs := v.decode(front, provider)
 	errs = append(errs, derrs...)
 	if doc == nil { // the YAML itself is broken: nothing more can be read
 		return nil, errs.finish(in.Path)
@@ -119,7 +119,7 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, ValidationErrors
 	// The semantic rules look at the fields the schema and the YAML accepted; the others are
 	// reported already.
 	sem := semantic{cfg: &v.cfg, doc: prune(doc, errs), lines: lines, closeLine: closeLine, body: body,
-		bodyLine: bodyLine}
+		bodyLine: bodyLine, meta: meta}
 	m := sem.message()
 	if m != nil {
 		sem.storable(m)
@@ -181,8 +181,9 @@ var utf8BOM = []byte("\ufeff")
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// decode parses the frontmatter YAML into plain values, applying the provider override.
-func (v *Validator) decode(front []byte, provider string) (map[string]any, map[string]int, errorList) {
+// decode parses the frontmatter YAML into plain values, applying the provider override. It also
+// returns the metadata mapping as written (nil when there is none).
+func (v *Validator) decode(front []byte, provider string) (map[string]any, map[string]int, *yaml.Node, errorList) {
 	d := &yamlDoc{lineOffset: 1, lines: map[string]int{}}
 	dec := yaml.NewDecoder(bytes.NewReader(front))
 	var root yaml.Node
@@ -197,13 +198,13 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 			}
 		}
 		d.errs.add("frontmatter", line, "invalid YAML: "+strings.TrimPrefix(msg, "yaml: "))
-		return nil, nil, d.errs
+		return nil, nil, nil, d.errs
 	}
 	var extra yaml.Node
 	if err == nil {
 		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 			d.errs.add("frontmatter", extra.Line+d.lineOffset, "the frontmatter must be one YAML document")
-			return nil, nil, d.errs
+			return nil, nil, nil, d.errs
 		}
 	}
 	doc := map[string]any{}
@@ -213,13 +214,13 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 		case n.Kind == yaml.MappingNode || n.Kind == yaml.AliasNode || n.Anchor != "":
 			m, ok := d.convert(n, "", shapeTop, shapeNone).(map[string]any)
 			if !ok {
-				return nil, nil, d.errs
+				return nil, nil, nil, d.errs
 			}
 			doc = m
 		case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		default:
 			d.errs.add("frontmatter", n.Line+d.lineOffset, "the frontmatter must be a mapping of fields (provider: …, to: …)")
-			return nil, nil, d.errs
+			return nil, nil, nil, d.errs
 		}
 	}
 	nulls := map[string]bool{}
@@ -232,7 +233,7 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 	if provider != "" {
 		doc["provider"] = provider
 	}
-	return doc, d.lines, d.errs
+	return doc, d.lines, d.metadata, d.errs
 }
 
 // checkSchema validates doc against the embedded schema and translates the failures.
