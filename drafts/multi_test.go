@@ -149,3 +149,13 @@ func TestCheckProblemsAtTheirLines(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestBodyTooLargeStillChecksFrontmatter: an oversized body is one problem; the frontmatter's own
+// problems are reported with it, and nothing is said about the body it did not read.
+func TestBodyTooLargeStillChecksFrontmatter(t *testing.T) {
+	content := "---\nprovider: file\nto: x\ncontent_type: card\nsubjet: s\n---\n" + strings.Repeat("x", MaxBody+1)
+	_, errs := newValidator(t).Parse(input("d.md", content))
+	if len(errs) != 2 || errs[0].Field != "subjet" || errs[1].Field != "body" || !strings.Contains(errs[1].Msg, "1 MiB") {
+		t.Errorf("got %v, want subjet and the body size", errs)
+	}
+}

@@ -57,14 +57,15 @@ func (r *recipients) UnmarshalJSON(b []byte) error {
 
 // semantic applies the rules the schema cannot express and builds the normalized message.
 type semantic struct {
-	cfg       *Config
-	doc       map[string]any
-	lines     map[string]int
-	closeLine int
-	body      []byte
-	bodyLine  int
-	meta      *yaml.Node // metadata as written
-	errs      errorList
+	cfg          *Config
+	doc          map[string]any
+	lines        map[string]int
+	closeLine    int
+	body         []byte
+	bodyLine     int
+	meta         *yaml.Node // metadata as written
+	bodyTooLarge bool       // reported already; the body is not looked at
+	errs         errorList
 }
 
 func (s *semantic) fail(field, msg string) { s.errs.add(field, s.lines[field], msg) }
@@ -182,7 +183,7 @@ func (s *semantic) contentType(f fields, m *mailbox.Message) {
 		ct = mailbox.ContentText
 	}
 	m.ContentType = ct
-	if ct == mailbox.ContentCard && !isObject(s.body) {
+	if ct == mailbox.ContentCard && !s.bodyTooLarge && !isObject(s.body) {
 		s.errs.add("body", s.bodyLine, "a card body must be a JSON or YAML object")
 	}
 }

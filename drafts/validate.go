@@ -119,7 +119,7 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, ValidationErrors
 	// The semantic rules look at the fields the schema and the YAML accepted; the others are
 	// reported already.
 	sem := semantic{cfg: &v.cfg, doc: prune(doc, errs), lines: lines, closeLine: closeLine, body: body,
-		bodyLine: bodyLine, meta: meta}
+		bodyLine: bodyLine, meta: meta, bodyTooLarge: !bodyOK}
 	m := sem.message()
 	if m != nil {
 		sem.storable(m)
