@@ -91,7 +91,7 @@ func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// mention renders @-mentions (providers.md §4.3): user → <@U…>, role → <!subteam^S…>, all and
+// mention renders @-mentions (docs/providers.md, "Slack"): user → <@U…>, role → <!subteam^S…>, all and
 // channel → <!channel> (a channel mention with a C… target links that channel: <#C…>). A user
 // mention whose @Name appears in the text replaces it; the others are put in front.
 func mention(text string, ms []mailbox.Mention) string {
