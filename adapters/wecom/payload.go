@@ -79,7 +79,8 @@ func mentions(ms []mailbox.Mention) (users, mobiles []string) {
 
 // Check reports what WeCom would refuse, before enqueue: content type html; mentions other than
 // user and all (and, in markdown, anything but user ids); an empty body; text.content over
-// MaxText bytes or markdown.content over MaxMarkdown bytes; a card that is not a whole payload.
+// MaxText bytes or markdown.content over MaxMarkdown bytes; a card that is not a whole payload or
+// exceeds its msgtype's limits (limits.go).
 func Check(m *mailbox.Message) error {
 	ct := adapters.ContentType(m)
 	for _, mt := range m.Mentions {
