@@ -19,7 +19,7 @@ var ErrPermanent = errors.New("permanent failure")
 // Status is the lifecycle status recorded in a message file.
 type Status string
 
-// The statuses of a message file (docs/protocol.md, "Fields").
+// The statuses (docs/protocol.md, "States").
 const (
 	StatusPending Status = "pending"
 	StatusSending Status = "sending"
@@ -27,7 +27,7 @@ const (
 	StatusFailed  Status = "failed"
 )
 
-// Content types of a draft (README.md, "Drafts").
+// Content types (docs/protocol.md, "Fields").
 const (
 	ContentText     = "text"
 	ContentMarkdown = "markdown"
