@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// MaxErrorsPerDraft bounds how many errors one draft reports (contract §11: at most a few lines).
-const MaxErrorsPerDraft = 3
+// MaxErrorsPerDraft bounds how many problems one draft reports: every problem is reported, one line
+// each, up to this many.
+const MaxErrorsPerDraft = 10
 
 // ValidationError is one thing wrong with a draft: `File:Line: Field: Msg`.
 type ValidationError struct {
@@ -34,6 +35,29 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
+// ValidationErrors is every problem found in one draft, in line order, at most MaxErrorsPerDraft.
+// Its Error is one `File:Line: Field: Msg` line per problem; errors.As finds the first
+// *ValidationError. A nil or empty list means the draft is valid (test with len, not != nil).
+type ValidationErrors []*ValidationError
+
+// Error joins the problems' lines with newlines.
+func (l ValidationErrors) Error() string {
+	lines := make([]string, len(l))
+	for i, e := range l {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the problems, so that errors.As and errors.Is see each of them.
+func (l ValidationErrors) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
 // oneLine keeps an error on one line whatever field names and values it quotes.
 var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u2028", `\u2028`, "\u2029", `\u2029`, "\u0085", `\u0085`)
 
@@ -46,10 +70,45 @@ func (l *errorList) add(field string, line int, msg string) {
 	*l = append(*l, &ValidationError{Line: line, Field: field, Msg: msg})
 }
 
+// covers reports whether a problem is already recorded for field or for an object or list that holds
+// it (a later check on the same value would only repeat it).
+func (l errorList) covers(field string) bool {
+	for _, e := range l {
+		if e.Field == "" || e.Field == "frontmatter" {
+			continue
+		}
+		if field == e.Field || strings.HasPrefix(field, e.Field+".") || strings.HasPrefix(field, e.Field+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// touches reports whether a problem is recorded for field or for anything inside it.
+func (l errorList) touches(field string) bool {
+	for _, e := range l {
+		if e.Field == field || strings.HasPrefix(e.Field, field+".") || strings.HasPrefix(e.Field, field+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// merge appends the problems of more that l does not already cover.
+func (l *errorList) merge(more errorList) {
+	base := *l
+	for _, e := range more {
+		if !base.covers(e.Field) {
+			*l = append(*l, e)
+		}
+	}
+}
+
 // finish sets the file on every error, orders them by line (those without one last), drops repeats
-// of one field (items of one list count as one field: `to: [1, 2]` is one mistake, one line) and
+// of one field (items of one list count as one field: `to: [1, 2]` is one mistake, one line; the
+// body's problems are each kept) and
 // keeps at most MaxErrorsPerDraft.
-func (l errorList) finish(file string) []*ValidationError {
+func (l errorList) finish(file string) ValidationErrors {
 	if len(l) == 0 {
 		return nil
 	}
@@ -61,9 +120,12 @@ func (l errorList) finish(file string) []*ValidationError {
 		return li < lj
 	})
 	seen := map[string]bool{}
-	var out []*ValidationError
+	var out ValidationErrors
 	for _, e := range l {
 		key := listIndexRe.ReplaceAllString(e.Field, "[]")
+		if e.Field == "body" { // a body may break several limits, each at its own place
+			key += "\x00" + strconv.Itoa(e.Line) + "\x00" + e.Msg
+		}
 		if seen[key] && e.Field != "" {
 			continue
 		}

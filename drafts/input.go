@@ -16,7 +16,7 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Size limits of contract §2.
+// Size limits of a draft (README.md, "Drafts").
 const (
 	MaxFrontmatter = mailbox.MaxFrontmatter // 64 KiB
 	MaxBody        = 1 << 20                // 1 MiB

@@ -57,13 +57,15 @@ func (r *recipients) UnmarshalJSON(b []byte) error {
 
 // semantic applies the rules the schema cannot express and builds the normalized message.
 type semantic struct {
-	cfg       *Config
-	doc       map[string]any
-	lines     map[string]int
-	closeLine int
-	body      []byte
-	bodyLine  int
-	errs      errorList
+	cfg          *Config
+	doc          map[string]any
+	lines        map[string]int
+	closeLine    int
+	body         []byte
+	bodyLine     int
+	meta         *yaml.Node // metadata as written
+	bodyTooLarge bool       // reported already; the body is not looked at
+	errs         errorList
 }
 
 func (s *semantic) fail(field, msg string) { s.errs.add(field, s.lines[field], msg) }
@@ -84,8 +86,18 @@ func (s *semantic) message() *mailbox.Message {
 		Participants: f.Participants, Mentions: f.Mentions, CorrelationID: f.CorrelationID,
 		Body: string(s.body),
 	}
-	if md, ok := s.doc["metadata"].(map[string]any); ok {
-		m.Metadata = md
+	if _, ok := s.doc["metadata"].(map[string]any); ok && s.meta != nil && len(s.meta.Content) > 0 {
+		// The mapping as written, not its decoded values: big integers, 0x1F, quoted numbers and
+		// integer keys reach the message file unchanged.
+		md, err := mailbox.MetadataNode(s.meta)
+		if err == nil {
+			_, err = md.MarshalJSON()
+		}
+		if err != nil {
+			s.fail("metadata", "cannot be carried: "+err.Error())
+		} else {
+			m.Metadata = md
+		}
 	}
 	s.provider(m)
 	s.contentType(f, m)
@@ -122,6 +134,9 @@ func trimAll(l []string) []string {
 
 func (s *semantic) provider(m *mailbox.Message) {
 	p := m.Provider
+	if p == "" {
+		return // missing or unreadable: reported already
+	}
 	configured := s.configured()
 	switch {
 	case strings.ContainsAny(p, `/\.:`) || !mailbox.ValidProvider(p):
@@ -180,7 +195,7 @@ func (s *semantic) contentType(f fields, m *mailbox.Message) {
 		ct = mailbox.ContentText
 	}
 	m.ContentType = ct
-	if ct == mailbox.ContentCard && !isObject(s.body) {
+	if ct == mailbox.ContentCard && !s.bodyTooLarge && !isObject(s.body) {
 		s.errs.add("body", s.bodyLine, "a card body must be a JSON or YAML object")
 	}
 }
@@ -216,7 +231,7 @@ func (s *semantic) recipients(m *mailbox.Message) {
 		name string
 		list []string
 	}{{"to", m.To}, {"cc", m.Cc}, {"bcc", m.Bcc}} {
-		if r.name != "to" && len(r.list) > 0 && m.Provider != "email" {
+		if r.name != "to" && len(r.list) > 0 && m.Provider != "email" && m.Provider != "" {
 			s.fail(r.name, fmt.Sprintf("only the email provider takes %s (provider is %q)", r.name, m.Provider))
 			continue
 		}

@@ -86,14 +86,13 @@ func TestFullDraftRoundTrip(t *testing.T) {
 		Mentions:      []mailbox.Mention{{Type: "user", Target: "alice", Name: "Alice", Offset: &zero}, {Type: "all"}},
 		CorrelationID: "corr-1",
 		Options:       &mailbox.Options{Silent: true, Urgent: true, ScheduleAt: &sched},
-		Metadata: map[string]any{"build": 412, "tags": []any{"ci", "green"},
-			"nested": map[string]any{"ok": true, "ratio": 0.5}, "when": "2026-01-01", "---": "x\n---\ny"},
-		Direction:   "outbound",
-		CreatedAt:   mailbox.At(t0),
-		Source:      &mailbox.Source{Item: "FEAT-0172", Branch: "feat/FEAT-0172-reply", Commit: strings.Repeat("ab", 20), Draft: in.Path, DraftBlob: BlobID(in.Content)},
-		Status:      mailbox.StatusPending,
-		NextRetryAt: &sched,
-		Body:        "Build **#412** is green.\n\n---\nNot frontmatter: the body is kept byte for byte.\n",
+		Metadata:      metadataYAML(t, `{build: 412, tags: [ci, green], nested: {ok: true, ratio: 0.5}, when: 2026-01-01, "---": "x\n---\ny"}`),
+		Direction:     "outbound",
+		CreatedAt:     mailbox.At(t0),
+		Source:        &mailbox.Source{Item: "FEAT-0172", Branch: "feat/FEAT-0172-reply", Commit: strings.Repeat("ab", 20), Draft: in.Path, DraftBlob: BlobID(in.Content)},
+		Status:        mailbox.StatusPending,
+		NextRetryAt:   &sched,
+		Body:          "Build **#412** is green.\n\n---\nNot frontmatter: the body is kept byte for byte.\n",
 	}
 	if diff := cmp.Diff(want, m, cmpopts.IgnoreFields(mailbox.Message{}, "Seal")); diff != "" {
 		t.Errorf("message (-want +got):\n%s", diff)

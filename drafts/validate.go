@@ -24,7 +24,7 @@ var schemaJSON []byte
 // (`courier schema` prints it).
 func Schema() []byte { return bytes.Clone(schemaJSON) }
 
-// KnownProviders returns the adapter names of contract §2.
+// KnownProviders returns the adapter names a draft's provider may be (docs/providers.md).
 func KnownProviders() []string {
 	return []string{"dingtalk", "lark", "wecom", "slack", "teams", "email", "webhook", "file"}
 }
@@ -74,12 +74,14 @@ type Draft struct {
 }
 
 // Parse validates one draft: frontmatter split, YAML, the JSON Schema, the semantic rules and the
-// provider's check. It returns the draft, or at most MaxErrorsPerDraft errors.
-func (v *Validator) Parse(in Input) (*Draft, []*ValidationError) { return v.ParseAs(in, "") }
+// provider's check. It returns the draft, or every problem found (at most MaxErrorsPerDraft): a
+// problem in one field does not hide one in another, so a typo in a field name is reported together
+// with a bad content_type or an unknown provider.
+func (v *Validator) Parse(in Input) (*Draft, ValidationErrors) { return v.ParseAs(in, "") }
 
 // ParseAs is Parse with the draft's provider replaced by provider when it is not "" (`courier send
 // --provider`); the draft may then omit its own.
-func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationError) {
+func (v *Validator) ParseAs(in Input, provider string) (*Draft, ValidationErrors) {
 	in.blob()
 	var errs errorList
 	// A UTF-8 byte order mark (some Windows editors write one) is not content: the frontmatter
@@ -103,46 +105,85 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationErr
 		return nil, errs.finish(in.Path)
 	}
 	closeLine := bodyLine - 1
-	if len(body) > MaxBody {
+	bodyOK := len(body) <= MaxBody
+	if !bodyOK {
 		errs.add("body", bodyLine, fmt.Sprintf("body is %d bytes; the limit is 1 MiB (%d bytes)", len(body), MaxBody))
+		body = nil // the frontmatter is still checked; the body is not looked at again
+	}
+	doc, lines, meta, derrs := v.decode(front, provider)
+	errs = append(errs, derrs...)
+	if doc == nil { // the YAML itself is broken: nothing more can be read
 		return nil, errs.finish(in.Path)
 	}
-	doc, lines, errs := v.decode(front, provider)
+	errs.merge(v.checkSchema(doc, lines, closeLine))
+	// The semantic rules look at the fields the schema and the YAML accepted; the others are
+	// reported already.
+	sem := semantic{cfg: &v.cfg, doc: prune(doc, errs), lines: lines, closeLine: closeLine, body: body,
+		bodyLine: bodyLine, meta: meta, bodyTooLarge: !bodyOK}
+	m := sem.message()
+	if m != nil {
+		sem.storable(m)
+	}
+	errs.merge(sem.errs)
+	// The provider's own limits need a provider and a content type to judge by.
+	if m != nil && bodyOK && m.Provider != "" && !errs.covers("provider") && !errs.covers("content_type") && !errs.covers("type") {
+		if check := v.cfg.Checks[m.Provider]; check != nil {
+			var cerrs errorList
+			for _, err := range splitErrors(check(m)) {
+				field, msg := splitCheck(err.Error())
+				line := lines[field]
+				if field == "body" || strings.HasPrefix(field, "body.") || strings.HasPrefix(field, "body[") {
+					line = bodyLine
+					// A check that knows where in the body the problem is says so (adapters.LimitError).
+					var at interface{ BodyLine() int }
+					if errors.As(err, &at) && at.BodyLine() > 0 {
+						line = bodyLine + at.BodyLine() - 1
+					}
+				}
+				cerrs.add(field, line, msg)
+			}
+			errs.merge(cerrs)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errs.finish(in.Path)
 	}
-	if errs = v.checkSchema(doc, lines, closeLine); len(errs) > 0 {
-		return nil, errs.finish(in.Path)
+	return &Draft{Input: in, Msg: m}, nil
+}
+
+// splitErrors lists the errors err joins (errors.Join), or err alone.
+func splitErrors(err error) []error {
+	if err == nil {
+		return nil
 	}
-	sem := semantic{cfg: &v.cfg, doc: doc, lines: lines, closeLine: closeLine, body: body, bodyLine: bodyLine}
-	m := sem.message()
-	if len(sem.errs) == 0 {
-		sem.storable(m)
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, splitErrors(e)...)
+		}
+		return out
 	}
-	if len(sem.errs) == 0 {
-		if check := v.cfg.Checks[m.Provider]; check != nil {
-			if err := check(m); err != nil {
-				field, msg := splitCheck(err.Error())
-				line := lines[field]
-				if field == "body" {
-					line = bodyLine
-				}
-				sem.errs.add(field, line, msg)
-			}
+	return []error{err}
+}
+
+// prune returns a copy of doc without the top-level fields that errs already reports on.
+func prune(doc map[string]any, errs errorList) map[string]any {
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		if !errs.touches(k) {
+			out[k] = v
 		}
 	}
-	if len(sem.errs) > 0 {
-		return nil, sem.errs.finish(in.Path)
-	}
-	return &Draft{Input: in, Msg: m}, nil
+	return out
 }
 
 var utf8BOM = []byte("\ufeff")
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// decode parses the frontmatter YAML into plain values, applying the provider override.
-func (v *Validator) decode(front []byte, provider string) (map[string]any, map[string]int, errorList) {
+// decode parses the frontmatter YAML into plain values, applying the provider override. It also
+// returns the metadata mapping as written (nil when there is none).
+func (v *Validator) decode(front []byte, provider string) (map[string]any, map[string]int, *yaml.Node, errorList) {
 	d := &yamlDoc{lineOffset: 1, lines: map[string]int{}}
 	dec := yaml.NewDecoder(bytes.NewReader(front))
 	var root yaml.Node
@@ -157,13 +198,13 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 			}
 		}
 		d.errs.add("frontmatter", line, "invalid YAML: "+strings.TrimPrefix(msg, "yaml: "))
-		return nil, nil, d.errs
+		return nil, nil, nil, d.errs
 	}
 	var extra yaml.Node
 	if err == nil {
 		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 			d.errs.add("frontmatter", extra.Line+d.lineOffset, "the frontmatter must be one YAML document")
-			return nil, nil, d.errs
+			return nil, nil, nil, d.errs
 		}
 	}
 	doc := map[string]any{}
@@ -171,16 +212,16 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 		n := root.Content[0]
 		switch {
 		case n.Kind == yaml.MappingNode || n.Kind == yaml.AliasNode || n.Anchor != "":
-			if m, ok := d.convert(n, "", shapeTop, shapeNone).(map[string]any); ok {
-				doc = m
+			m, ok := d.convert(n, "", shapeTop, shapeNone).(map[string]any)
+			if !ok {
+				return nil, nil, nil, d.errs
 			}
+			doc = m
 		case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		default:
 			d.errs.add("frontmatter", n.Line+d.lineOffset, "the frontmatter must be a mapping of fields (provider: …, to: …)")
+			return nil, nil, nil, d.errs
 		}
-	}
-	if len(d.errs) > 0 {
-		return nil, nil, d.errs
 	}
 	nulls := map[string]bool{}
 	dropNulls(doc, "", nulls)
@@ -192,7 +233,7 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 	if provider != "" {
 		doc["provider"] = provider
 	}
-	return doc, d.lines, d.errs
+	return doc, d.lines, d.metadata, d.errs
 }
 
 // checkSchema validates doc against the embedded schema and translates the failures.
@@ -228,6 +269,7 @@ func (v *Validator) checkSchema(doc map[string]any, lines map[string]int, closeL
 			msg = "must be " + shapeOf(field, re.Details()["expected"]) + ", not " + article(fmt.Sprint(re.Details()["given"]))
 		case "enum":
 			allowed := strings.ReplaceAll(fmt.Sprint(re.Details()["allowed"]), `"`, "")
+			allowed = strings.TrimSuffix(allowed, ", null") // null is allowed, as absent; not worth listing
 			msg = fmt.Sprintf("%s is not one of %s", quoteValue(re.Value()), allowed)
 			if s, ok := re.Value().(string); ok {
 				if sug := Suggest(s, strings.Split(allowed, ", ")); sug != "" {
@@ -274,9 +316,13 @@ func shapeOf(field string, expected any) string {
 	case "to", "cc", "bcc":
 		return "a string or a list of strings"
 	}
-	parts := strings.Split(fmt.Sprint(expected), ", ")
-	for i, p := range parts {
-		parts[i] = article(p)
+	// gojsonschema writes one type as "string", several as "[string,null]". null is left out: a
+	// null optional field never reaches the schema check (it counts as absent).
+	var parts []string
+	for _, p := range strings.Split(strings.Trim(fmt.Sprint(expected), "[]"), ",") {
+		if p = strings.TrimSpace(p); p != "null" && p != "" {
+			parts = append(parts, article(p))
+		}
 	}
 	return strings.Join(parts, " or ")
 }

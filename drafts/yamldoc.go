@@ -66,7 +66,8 @@ type yamlDoc struct {
 	lineOffset int            // file line of the frontmatter's first line, minus one
 	lines      map[string]int // field path ("options.schedule_at", "to[1]") → file line
 	errs       errorList
-	aliased    bool // an anchor or alias was reported; one such error is enough
+	aliased    bool       // an anchor or alias was reported; one such error is enough
+	metadata   *yaml.Node // the top-level metadata mapping as written, carried to the message as is
 }
 
 func joinPath(parent, key string) string {
@@ -147,6 +148,9 @@ func (d *yamlDoc) mapping(n *yaml.Node, p string, s shape) map[string]any {
 			continue
 		}
 		vs, is := s.child(key)
+		if s == shapeTop && key == "metadata" && v.Kind == yaml.MappingNode {
+			d.metadata = v
+		}
 		if s != shapeFree && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" && v.Anchor == "" {
 			out[key] = nullValue{}
 			continue

@@ -34,7 +34,7 @@ func renderHTML(md string) (string, error) {
 
 // Check rejects, before enqueue, what this adapter cannot send: content types other than text,
 // markdown and html; bodies over MaxBodyBytes; header fields that would break the header block;
-// recipients that are not addresses.
+// recipients that are not addresses or are too long for SMTP (limits.go).
 func Check(m *mailbox.Message) error {
 	switch m.ContentType {
 	case "", mailbox.ContentText, mailbox.ContentMarkdown, mailbox.ContentHTML:
@@ -71,7 +71,7 @@ func Check(m *mailbox.Message) error {
 			}
 		}
 	}
-	return nil
+	return checkLimits(m)
 }
 
 // MessageID is the Message-ID header for m: the courier message id at the From address's

@@ -20,14 +20,17 @@ const (
 
 // Check rejects, before enqueue, what Slack would refuse or mangle: content types it cannot show
 // (html), empty text (no_text), text over MaxTextChars after conversion to mrkdwn, and cards that
-// are not a Block Kit object with 1–50 blocks.
+// are not a Block Kit object with 1–50 blocks or whose blocks break Block Kit limits (limits.go).
 func Check(m *mailbox.Message) error {
 	_, err := render(m)
 	var ce *adapters.CheckError
 	if errors.As(err, &ce) {
 		return ce
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return checkLimits(m)
 }
 
 // render builds the message part of the payload (text, blocks, mrkdwn flag), without channel and

@@ -51,7 +51,7 @@ func render(m *mailbox.Message, now time.Time) ([]byte, error) {
 	d := data{ID: m.ID, Provider: m.Provider, To: m.To, Cc: m.Cc, Bcc: m.Bcc, Subject: m.Subject,
 		ContentType: ct, ReplyTo: m.ReplyTo, ThreadKey: m.ThreadKey, ThreadRoot: m.ThreadRoot,
 		Session: m.Session, Participants: m.Participants, Mentions: m.Mentions,
-		CorrelationID: m.CorrelationID, Options: m.Options, Metadata: m.Metadata,
+		CorrelationID: m.CorrelationID, Options: m.Options, Metadata: m.Metadata.Values(),
 		Direction: m.Direction, Source: m.Source, Body: m.Body}
 	if d.To == nil {
 		d.To = []string{}

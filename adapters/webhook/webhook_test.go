@@ -32,7 +32,7 @@ var fixed = time.Date(2026, 2, 7, 15, 2, 32, 0, time.UTC)
 func msg() *mailbox.Message {
 	return &mailbox.Message{ID: "out_webhook_0123456789ab", Provider: Name, To: []string{"ops"}, ContentType: "markdown",
 		Subject: "Build", Body: "Build **#412** is green.\n", CorrelationID: "feat_FEAT-0172_20260207T150232Z",
-		Direction: "outbound", CreatedAt: mailbox.At(fixed), Metadata: map[string]any{"k": "v"},
+		Direction: "outbound", CreatedAt: mailbox.At(fixed), Metadata: mailbox.MetadataOf(map[string]any{"k": "v"}),
 		Status: mailbox.StatusSending, RetryCount: 2}
 }
 

@@ -79,7 +79,8 @@ func mentions(ms []mailbox.Mention) (users, mobiles []string) {
 
 // Check reports what WeCom would refuse, before enqueue: content type html; mentions other than
 // user and all (and, in markdown, anything but user ids); an empty body; text.content over
-// MaxText bytes or markdown.content over MaxMarkdown bytes; a card that is not a whole payload.
+// MaxText bytes or markdown.content over MaxMarkdown bytes; a card that is not a whole payload or
+// exceeds its msgtype's limits (limits.go).
 func Check(m *mailbox.Message) error {
 	ct := adapters.ContentType(m)
 	if err := adapters.CheckUserMentions(Name, "user id or mobile", m.Mentions); err != nil {
@@ -105,7 +106,7 @@ func Check(m *mailbox.Message) error {
 	case mailbox.ContentMarkdown:
 		limit, key = MaxMarkdown, "markdown"
 	default:
-		return nil
+		return checkCard(m, p)
 	}
 	content, _ := p[key].(map[string]any)["content"].(string)
 	if n := len(content); n > limit {

@@ -44,12 +44,12 @@ func sampleMessage(id string) *Message {
 		Mentions:      []Mention{{Type: "user", Target: "U1", Name: "Ann", Offset: &off}},
 		CorrelationID: "feat_FEAT-0172_20260207T150232Z",
 		Options:       &Options{Silent: true, ScheduleAt: Ptr(t0.Add(time.Hour))},
-		Metadata: map[string]any{
+		Metadata: MetadataOf(map[string]any{
 			"ticket": "FEAT-0172",
 			"count":  3,
 			"tags":   []any{"a", "b"},
 			"nested": map[string]any{"ok": true},
-		},
+		}),
 		Direction: "outbound",
 		CreatedAt: At(t0),
 		Source: &Source{Item: "FEAT-0172", Branch: "feat/FEAT-0172-x", Commit: "abc123",

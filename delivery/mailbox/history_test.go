@@ -11,7 +11,7 @@ import (
 // reads back: neither the history nor error_message can push it out of what Parse accepts.
 func TestLargeMessageWithFullHistoryReadsBack(t *testing.T) {
 	m := withWatcherFields(sampleMessage("out_slack_000000000001"))
-	m.Metadata = map[string]any{"blob": strings.Repeat("m", MaxFrontmatter-200)}
+	m.Metadata = MetadataOf(map[string]any{"blob": strings.Repeat("m", MaxFrontmatter-200)})
 	long := strings.Repeat("é", 4000) // 8000 bytes: cut at a rune boundary
 	m.Attempts = nil
 	for i := range 3000 {

@@ -113,7 +113,7 @@ type Message struct {
 	Mentions      []Mention      `yaml:"mentions,omitempty" json:"mentions,omitempty"`
 	CorrelationID string         `yaml:"correlation_id" json:"correlation_id"`
 	Options       *Options       `yaml:"options,omitempty" json:"options,omitempty"`
-	Metadata      map[string]any `yaml:"metadata,omitempty" json:"metadata,omitempty"`
+	Metadata      *MetadataValue `yaml:"metadata,omitempty" json:"metadata,omitempty"`
 
 	Direction string  `yaml:"direction" json:"direction"`
 	CreatedAt Time    `yaml:"created_at" json:"created_at"`

@@ -244,7 +244,7 @@ func TestMessageAccessors(t *testing.T) {
 // yaml.v3 writes the string "<<" as a plain merge key; Marshal must quote it so the file reads back.
 func TestMetadataMergeKeyRoundTrip(t *testing.T) {
 	m := sampleMessage("out_slack_0123456789ab")
-	m.Metadata = map[string]any{"<<": "x", "list": []any{map[string]any{"<<": 1}}, "v": "<<"}
+	m.Metadata = MetadataOf(map[string]any{"<<": "x", "list": []any{map[string]any{"<<": 1}}, "v": "<<"})
 	data, err := Marshal(m)
 	if err != nil {
 		t.Fatal(err)

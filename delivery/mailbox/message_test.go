@@ -128,12 +128,12 @@ func TestFrontmatterValuesContainingDashes(t *testing.T) {
 		{"reply_to ---", func(m *Message) { m.ReplyTo = "---" }},
 		{"to entry ---", func(m *Message) { m.To = []string{"---", "x"} }},
 		{"multi-line metadata with a line ---", func(m *Message) {
-			m.Metadata = map[string]any{"note": "first\n---\nlast\n"}
+			m.Metadata = MetadataOf(map[string]any{"note": "first\n---\nlast\n"})
 		}},
 		{"metadata line --- without trailing newline", func(m *Message) {
-			m.Metadata = map[string]any{"note": "first\n---"}
+			m.Metadata = MetadataOf(map[string]any{"note": "first\n---"})
 		}},
-		{"metadata key ---", func(m *Message) { m.Metadata = map[string]any{"---": "---"} }},
+		{"metadata key ---", func(m *Message) { m.Metadata = MetadataOf(map[string]any{"---": "---"}) }},
 		{"multi-line subject", func(m *Message) { m.Subject = "a\n---\nb" }},
 		{"error_message with ---", func(m *Message) { m.SetError("boom\n---\nmore") }},
 		{"attempt error with ---", func(m *Message) {

@@ -84,7 +84,7 @@ func readKey(path string) ([]byte, error) {
 
 // Sum is the seal value for m: HMAC-SHA256 over the canonical JSON of every field except the
 // watcher-updated ones, then a newline, then the body. It is "" when the fields have no canonical
-// JSON (metadata with NaN, infinities or non-string map keys): such a message cannot be sealed, and
+// JSON (metadata with NaN, infinities or keys that collide as strings): such a message cannot be sealed, and
 // a seal on it never verifies.
 func (s *Sealer) Sum(m *Message) string {
 	view := *m

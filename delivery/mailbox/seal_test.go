@@ -191,8 +191,8 @@ func TestVerify(t *testing.T) {
 		"bcc":                   func(m *Message) { m.Bcc = nil },
 		"provider":              func(m *Message) { m.Provider = "email" },
 		"subject":               func(m *Message) { m.Subject = "Urgent: wire money" },
-		"metadata value":        func(m *Message) { m.Metadata["ticket"] = "FEAT-9999" },
-		"metadata added":        func(m *Message) { m.Metadata["x"] = 1 },
+		"metadata value":        func(m *Message) { m.Metadata = metadataWith(m.Metadata, "ticket", "FEAT-9999") },
+		"metadata added":        func(m *Message) { m.Metadata = metadataWith(m.Metadata, "x", 1) },
 		"metadata removed":      func(m *Message) { m.Metadata = nil },
 		"id":                    func(m *Message) { m.ID = "out_slack_ffffffffffff" },
 		"created_at":            func(m *Message) { m.CreatedAt = At(t0.Add(time.Second)) },
@@ -270,9 +270,9 @@ func TestSealNilToSurvivesRoundTrip(t *testing.T) {
 // Metadata that has no JSON form must not leave the other fields unprotected.
 func TestSealUnencodableMetadata(t *testing.T) {
 	tests := map[string]any{
-		"NaN":                 math.NaN(),
-		"infinity":            math.Inf(1),
-		"non-string map keys": map[any]any{1: "x"},
+		"NaN":                          math.NaN(),
+		"infinity":                     math.Inf(1),
+		"keys that collide as strings": map[any]any{1: "x", "1": "y"},
 	}
 	for name, v := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -282,7 +282,7 @@ func TestSealUnencodableMetadata(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := sampleMessage("out_slack_000000000001")
-			m.Metadata = map[string]any{"v": v}
+			m.Metadata = MetadataOf(map[string]any{"v": v})
 			s.Seal(m)
 			m.To = []string{"#attacker"}
 			if got := s.Verify(m); got == Sealed {
