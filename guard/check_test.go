@@ -122,7 +122,9 @@ func TestCheck(t *testing.T) {
 		mk("read the mailbox", none, "Read", map[string]string{"file_path": "@ROOT@/.monoco/mailbox/archive/file/y.md"}),
 		mk("grep the mailbox", none, "Grep", map[string]string{"pattern": "x", "path": "@ROOT@/.monoco/mailbox"}),
 	}
-	add := func(name string, want bool, cmd string) { cases = append(cases, mk(name, want, "Bash", map[string]string{"command": cmd})) }
+	add := func(name string, want bool, cmd string) {
+		cases = append(cases, mk(name, want, "Bash", map[string]string{"command": cmd}))
+	}
 	// Shell: redirections and quoting.
 	add("redirect into outbound", deny, "echo hi > .monoco/mailbox/outbound/file/x.md")
 	add("append redirect", deny, "echo hi >> '.monoco/mailbox/outbound/file/x.md'")
