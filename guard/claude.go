@@ -152,6 +152,7 @@ func ClaudeUninstall(path string) (bool, error) {
 		if err := os.Remove(path); err != nil {
 			return false, fmt.Errorf("remove %s: %w", path, err)
 		}
+		_ = os.Remove(filepath.Dir(path)) // .claude/ too, when nothing else is in it
 		return true, nil
 	}
 	return writeSettings(path, root, orig)

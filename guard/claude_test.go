@@ -122,6 +122,9 @@ func TestClaudeInstallRoundTrip(t *testing.T) {
 				if !os.IsNotExist(err) {
 					t.Fatalf("uninstall left %q", got)
 				}
+				if _, err := os.Stat(filepath.Dir(path)); c.before == "" && !os.IsNotExist(err) {
+					t.Fatalf("uninstall left the .claude directory it created")
+				}
 				return
 			}
 			if diff := cmp.Diff(c.before, string(got)); diff != "" {

@@ -171,3 +171,9 @@ func (g *Guard) reason(k Kind, what string) string {
 }
 
 func displayPath(p string) string { return "`" + p + "`" }
+
+// Config is the `guard:` section of courier's configuration file.
+type Config struct {
+	// Protect lists the kinds of places to protect (mailbox, state, hooks, config); absent: all of them.
+	Protect []Kind `yaml:"protect"`
+}
