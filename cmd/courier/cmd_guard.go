@@ -168,8 +168,12 @@ func (a *app) guardCheck(c *cli.Context) error {
 func (a *app) guardFor(dir string) (g *guard.Guard, top, note string) {
 	l := guard.Layout{Root: dir, Getenv: a.getenv}
 	var notes []string
-	r, err := hooks.Open(dir)
-	if err != nil {
+	var r *hooks.Repo
+	if d, ok := guard.Discover(dir, a.getenv); ok {
+		r = &hooks.Repo{Top: d.Top, GitDir: d.GitDir, CommonDir: d.CommonDir, MainWorktree: d.MainWorktree, HooksDir: d.HooksDir}
+	} else if o, err := hooks.Open(dir); err == nil {
+		r = o
+	} else {
 		notes = append(notes, err.Error())
 	}
 	top = dir
