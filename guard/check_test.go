@@ -271,3 +271,16 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCheck times one decision on a typical Bash event (parse and walk), without start-up or
+// repository discovery.
+func BenchmarkCheck(b *testing.B) {
+	f := newFixture(b)
+	ev := f.event("Bash", "@ROOT@", map[string]string{"command": "go test ./... 2>&1 | tail -20 && git add -A && git commit -m 'feat: guard'"})
+	b.ResetTimer()
+	for range b.N {
+		if d, err := f.g.Check(ev, f.root); d.Deny || err != nil {
+			b.Fatal(d, err)
+		}
+	}
+}
