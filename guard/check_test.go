@@ -85,8 +85,6 @@ func (f *fixture) event(tool, cwd string, input map[string]string) []byte {
 func TestCheck(t *testing.T) {
 	f := newFixture(t)
 	const deny, none = true, false
-	bash := func(cmd string) (string, map[string]string) { return "Bash", map[string]string{"command": cmd} }
-	file := func(tool, p string) (string, map[string]string) { return tool, map[string]string{"file_path": p} }
 	type tc struct {
 		name string
 		cwd  string // "" = @ROOT@
@@ -227,6 +225,35 @@ func TestCheck(t *testing.T) {
 	add("glob after unknown in .monoco", deny, `rm -rf .monoco/$X`)
 	add("home expansion", none, "echo x > ~/notes.txt")
 	add("PWD", deny, `echo x > "$PWD/.monoco/courier.yaml"`)
+	// More writers and wrappers.
+	add("perl -pi", deny, `perl -pi -e 's/a/b/' .monoco/courier.yaml`)
+	add("perl -ne reads", none, `perl -ne 'print' .monoco/courier.yaml`)
+	add("curl -o into hooks", deny, "curl -fsSL -o .git/hooks/pre-commit https://example.com/h")
+	add("wget -O into the mailbox", deny, "wget -q -O .monoco/mailbox/outbound/file/x.md https://example.com/x")
+	add("curl to stdout", none, "curl -fsSL https://example.com/x | head")
+	add("mkdir in the mailbox", deny, "mkdir -p .monoco/mailbox/outbound/evil")
+	add("install into hooks", deny, "install -m 755 myhook .git/hooks/pre-commit")
+	add("rsync into the mailbox", deny, "rsync -a /tmp/msgs/ .monoco/mailbox/outbound/file/")
+	add("git rm the config", deny, "git rm .monoco/courier.yaml")
+	add("git add the mailbox without -f", deny, "git add .monoco/mailbox/outbound/file/x.md")
+	add("git clean dry run", none, "git clean -nx")
+	add("declare -x COURIER_SKIP", deny, "declare -x COURIER_SKIP=1")
+	add("set then export", deny, "COURIER_SKIP=1; export COURIER_SKIP; git commit -m x")
+	add("env -C into .monoco", deny, "env -C .monoco rm -rf mailbox")
+	add("timeout wrapper", deny, "timeout 5 rm -rf .git/courier")
+	add("pushd", deny, "pushd .git/hooks && rm -f pre-commit")
+	add("unset forgets a variable", none, "D=.monoco/mailbox; unset D; rm -rf \"$D\"")
+	add("rm -- operand", deny, "rm -f -- .monoco/courier.yaml")
+	add("process substitution", deny, "diff <(rm -rf .monoco/mailbox) /dev/null")
+	add("hard link from the ledger dir", deny, "ln .git/courier/ledger/ab /tmp/ab")
+	add("ln -s the mailbox then write", deny, "ln -s .monoco x && echo y > x/mailbox/outbound/z.md")
+	add("here-string to a shell", deny, "bash <<< 'rm -rf .monoco/mailbox'")
+	add("coproc and time", deny, "time { echo x > .monoco/courier.yaml; }")
+	add("case branch", deny, "case $1 in a) rm -rf .git/hooks;; esac")
+	add("while loop", deny, "while false; do echo x >> .git/courier/seal.key; done")
+	add("bash script file is not read", none, "bash ./scripts/deploy.sh")
+	add("courier init", none, "courier init")
+	add("courier hooks install --force", none, "courier hooks install --force")
 	// Reading is never denied.
 	add("cat an archived message", none, "cat .monoco/mailbox/archive/file/y.md")
 	add("ls the mailbox", none, "ls -la .monoco/mailbox")
@@ -243,8 +270,6 @@ func TestCheck(t *testing.T) {
 		tc{name: "hooks reason", tool: "Write", in: map[string]string{"file_path": "@ROOT@/.git/hooks/post-commit"}, want: deny, says: "hooks"},
 		tc{name: "mailbox reason names drafts", tool: "Bash", in: map[string]string{"command": "echo > .monoco/mailbox/x"}, want: deny, says: "Issues/Features/work/FEAT-0172/drafts/"},
 	)
-	_ = bash
-	_ = file
 	if len(cases) < 60 {
 		t.Fatalf("only %d cases", len(cases))
 	}
@@ -282,5 +307,76 @@ func BenchmarkCheck(b *testing.B) {
 		if d, err := f.g.Check(ev, f.root); d.Deny || err != nil {
 			b.Fatal(d, err)
 		}
+	}
+}
+
+// TestCheckNotes: input the guard cannot read gets no objection and a note, except a path it can resolve.
+func TestCheckNotes(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		name  string
+		event string
+		deny  bool
+		note  string
+	}{
+		{"not JSON", `not json`, false, "cannot read"},
+		{"other hook event", `{"hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"file_path":"/x"}}`, false, "not PreToolUse"},
+		{"no tool name", `{"hook_event_name":"PreToolUse","tool_input":{}}`, false, "no tool_name"},
+		{"unknown tool", `{"tool_name":"mcp__fs__write","tool_input":{"path":"/x"}}`, false, "unknown tool"},
+		{"Write without a path", `{"tool_name":"Write","tool_input":{"content":"x"}}`, false, "without a path"},
+		{"Bash without a command", `{"tool_name":"Bash","tool_input":{}}`, false, "without a command"},
+		{"tool_input not an object", `{"tool_name":"Bash","tool_input":"rm -rf /"}`, false, "tool_input"},
+		{"unparsable command, harmless", `{"tool_name":"Bash","tool_input":{"command":"echo 'unterminated"},"cwd":"@ROOT@"}`, false, "cannot parse"},
+		{"unparsable command into the mailbox", `{"tool_name":"Bash","tool_input":{"command":"echo x > .monoco/mailbox/outbound/x.md; echo 'oops"},"cwd":"@ROOT@"}`, true, ""},
+		{"relative Write without cwd uses the caller's", `{"tool_name":"Write","tool_input":{"file_path":".monoco/courier.yaml"}}`, true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ev := strings.ReplaceAll(c.event, "@ROOT@", f.root)
+			d, err := f.g.Check([]byte(ev), f.root)
+			if d.Deny != c.deny {
+				t.Fatalf("deny = %v, want %v (%q)", d.Deny, c.deny, d.Reason)
+			}
+			if c.note == "" {
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.note) {
+				t.Fatalf("note %v, want one mentioning %q", err, c.note)
+			}
+		})
+	}
+}
+
+// TestProtectSubsetAndHooksPath: guard.protect narrows the places; a hooks directory inside the
+// worktree (core.hooksPath) is protected where it is.
+func TestProtectSubsetAndHooksPath(t *testing.T) {
+	f := newFixture(t)
+	if _, err := New(Layout{Protect: []Kind{"mailbox", "inbox"}}); err == nil || !strings.Contains(err.Error(), "inbox") {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	g, err := New(Layout{Root: f.root, Mailbox: filepath.Join(f.root, ".monoco", "mailbox"),
+		HooksDir: filepath.Join(f.root, ".husky"), ConfigFile: filepath.Join(f.root, ".monoco", "courier.yaml"),
+		CommonDir: filepath.Join(f.root, ".git"), Protect: []Kind{KindHooks}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{
+		".husky/pre-commit":                  true,
+		".monoco/mailbox/outbound/file/x.md": false,
+		".git/courier/seal.key":              false,
+		".git/hooks/pre-commit":              false,
+	} {
+		if d := g.CheckPath(p, f.root, true); d.Deny != want {
+			t.Errorf("%s: deny = %v, want %v", p, d.Deny, want)
+		}
+		if d := g.CheckPath(p, f.root, false); d.Deny {
+			t.Errorf("%s: reading denied", p)
+		}
+	}
+	if d, _ := g.CheckCommand("git commit --no-verify", f.root); !d.Deny {
+		t.Error("bypass allowed with a narrowed protect list")
+	}
+	if got := strings.Join(g.Protected(), "\n"); got != "hooks: "+filepath.Join(f.root, ".husky") {
+		t.Errorf("Protected() = %q", got)
 	}
 }

@@ -52,13 +52,19 @@ func (s *shell) script(src string, st *state, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("commands nested more than %d deep", maxDepth)
 	}
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.RecoverErrors(4)).Parse(strings.NewReader(src), "")
-	if err != nil {
-		s.fallback(src, st)
-		return fmt.Errorf("cannot parse the command: %w", err)
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	if err == nil {
+		s.stmts(f.Stmts, st, depth)
+		return nil
 	}
-	s.stmts(f.Stmts, st, depth)
-	return nil
+	// Walk what a forgiving parse recovers, else scan the words: a write it can resolve is still denied.
+	if part, perr := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.RecoverErrors(4)).Parse(strings.NewReader(src), ""); perr == nil {
+		s.stmts(part.Stmts, st, depth)
+	}
+	if s.denied == nil {
+		s.fallback(src, st)
+	}
+	return fmt.Errorf("cannot parse the command: %w", err)
 }
 
 // fallback scans an unparsable command word by word: a write-looking command whose words resolve into
