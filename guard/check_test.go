@@ -110,7 +110,8 @@ func TestCheck(t *testing.T) {
 		mk("write a draft", none, "Write", map[string]string{"file_path": "@ROOT@/Issues/Features/work/FEAT-0172/drafts/a.md"}),
 		mk("write source", none, "Write", map[string]string{"file_path": "@ROOT@/src/b.go"}),
 		mk("write next to the config", none, "Write", map[string]string{"file_path": "@ROOT@/.monoco/notes.md"}),
-		mk("write .git/config is not ours", none, "Edit", map[string]string{"file_path": "@ROOT@/.git/info/exclude"}),
+		mk("write .git/info/exclude is not ours", none, "Edit", map[string]string{"file_path": "@ROOT@/.git/info/exclude"}),
+		mk("edit .git/config picks the hooks", deny, "Edit", map[string]string{"file_path": "@ROOT@/.git/config"}),
 		mk("write via symlinked dir", deny, "Write", map[string]string{"file_path": "@ROOT@/mb/outbound/file/x.md"}),
 		mk("write via nested symlink", deny, "Write", map[string]string{"file_path": "@ROOT@/src/out/file/x.md"}),
 		mk("dotdot into mailbox", deny, "Write", map[string]string{"file_path": "@ROOT@/src/../.monoco/mailbox/outbound/x.md"}),
@@ -185,6 +186,8 @@ func TestCheck(t *testing.T) {
 	add("git -c core.hookspath case", deny, "git -c Core.HooksPath=/tmp commit -m x")
 	add("git config core.hooksPath", deny, "git config core.hooksPath /tmp/none")
 	add("git config read hooksPath", none, "git config core.hooksPath")
+	add("git config other key", none, "git config user.name agent")
+	add("append to .git/config", deny, "printf '[core]\\n\\thooksPath = /dev/null\\n' >> .git/config")
 	add("courier hooks uninstall", deny, "courier hooks uninstall")
 	add("courier guard uninstall", deny, "./bin/courier -C . guard uninstall --agent claude")
 	add("courier deliver --force", deny, "courier deliver --force Issues/Features/work/FEAT-0172/drafts/a.md")
@@ -376,7 +379,7 @@ func TestProtectSubsetAndHooksPath(t *testing.T) {
 	if d, _ := g.CheckCommand("git commit --no-verify", f.root); !d.Deny {
 		t.Error("bypass allowed with a narrowed protect list")
 	}
-	if got := strings.Join(g.Protected(), "\n"); got != "hooks: "+filepath.Join(f.root, ".husky") {
+	if got := strings.Join(g.Protected(), "\n"); got != "hooks: "+filepath.Join(f.root, ".husky")+"\nhooks: "+filepath.Join(f.root, ".git", "config") {
 		t.Errorf("Protected() = %q", got)
 	}
 }

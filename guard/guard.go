@@ -113,6 +113,11 @@ func New(l Layout) (*Guard, error) {
 		add(KindState, filepath.Join(l.Mailbox, ".state"), false)
 	}
 	add(KindHooks, l.HooksDir, false)
+	if l.CommonDir != "" {
+		// The repository's git config picks the hooks directory (core.hooksPath): editing it is the
+		// same bypass as `git -c core.hooksPath=…`. `git config` itself stays usable for other keys.
+		add(KindHooks, filepath.Join(l.CommonDir, "config"), true)
+	}
 	add(KindConfig, l.ConfigFile, true)
 	return g, nil
 }
@@ -141,6 +146,10 @@ func (g *Guard) CheckPath(p, cwd string, write bool) Decision {
 
 // deny is the decision for a write to a protected place; what names the path or command.
 func (g *Guard) deny(pl *place, what string) Decision {
+	if pl.kind == KindHooks && pl.file {
+		return Decision{Deny: true, Reason: fmt.Sprintf("courier guard: %s is the git configuration that decides "+
+			"which hooks run. Change other settings with `git config NAME VALUE`; leave core.hooksPath to the user.", what)}
+	}
 	return Decision{Deny: true, Reason: g.reason(pl.kind, what)}
 }
 
