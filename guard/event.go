@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // Event is the part of an agent tool-call event the guard reads: Claude Code's PreToolUse hook input
@@ -79,5 +80,32 @@ func (g *Guard) Check(data []byte, cwd string) (Decision, error) {
 	if readOnlyTools()[ev.ToolName] {
 		return Decision{}, nil
 	}
+	// An unknown tool (an MCP server's, say) named for writing, with a path into a protected place.
+	if writesByName(ev.ToolName) {
+		var paths struct {
+			Path        string `json:"path"`
+			Destination string `json:"destination"`
+		}
+		_ = json.Unmarshal(ev.ToolInput, &paths) // already known to be an object
+		for _, p := range []*string{in.FilePath, in.NotebookPath, &paths.Path, &paths.Destination} {
+			if p != nil && *p != "" {
+				if d := g.CheckPath(*p, cwd, true); d.Deny {
+					return d, nil
+				}
+			}
+		}
+	}
 	return Decision{}, fmt.Errorf("%w: unknown tool %q", ErrUnreadable, ev.ToolName)
+}
+
+// writesByName reports whether a tool's name says it writes (mcp__filesystem__write_file, edit_file,
+// move_file, create_directory, …); reading tools are never denied.
+func writesByName(tool string) bool {
+	t := strings.ToLower(tool)
+	for _, w := range []string{"write", "edit", "create", "delete", "remove", "move", "rename", "update", "patch", "append"} {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
 }
