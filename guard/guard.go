@@ -4,7 +4,8 @@
 // parser) and either denies it, with a reason that says what to do instead, or has no objection. It never
 // grants anything: the agent's own permission rules still apply after a "no objection".
 //
-// It also installs itself as a Claude Code PreToolUse hook ([Install], [Uninstall], [Status]); see
+// It also installs itself as a Claude Code PreToolUse hook ([ClaudeInstall], [ClaudeUninstall],
+// [ClaudeStatus]); see
 // docs/agents.md for the hook protocols it follows and where they are documented.
 //
 // The package does no work at init: no package-level regular expressions or tables, so that a
