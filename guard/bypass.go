@@ -130,8 +130,8 @@ func (s *shell) gitSub(sub string, args []string, cwd string) {
 // commitNoVerify reports whether `git commit` args skip the hooks: --no-verify (or a prefix git
 // accepts for it), or -n alone or in a bundle of short options.
 func commitNoVerify(args []string) bool {
-	for _, a := range args {
-		t := text(a)
+	for i := 0; i < len(args); i++ {
+		t := text(args[i])
 		if t == "--" {
 			return false
 		}
@@ -139,17 +139,27 @@ func commitNoVerify(args []string) bool {
 			if len(t) >= len("--no-v") && strings.HasPrefix("--no-verify", t) {
 				return true
 			}
+			if n, _, hasValue := strings.Cut(t[2:], "="); !hasValue && contains([]string{"message", "file",
+				"reuse-message", "reedit-message", "template", "author", "date", "fixup", "squash", "trailer"}, n) {
+				i++ // its value
+			}
 			continue
 		}
 		if len(t) < 2 || t[0] != '-' {
 			continue
 		}
-		for _, c := range t[1:] {
+		for j, c := range t[1:] {
 			if c == 'n' {
 				return true
 			}
-			if strings.ContainsRune("mFCctSu", c) {
-				break // the rest is this option's value
+			if strings.ContainsRune("mFCct", c) {
+				if j == len(t)-2 {
+					i++ // the value is the next argument (`-m "-n is not a flag here"`)
+				}
+				break // else the rest of the word is the value
+			}
+			if c == 'S' || c == 'u' {
+				break // optional value, attached
 			}
 		}
 	}

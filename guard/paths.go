@@ -206,7 +206,8 @@ func matchComp(p, name string) bool {
 	if strings.HasPrefix(name, ".") && !strings.HasPrefix(p, ".") && !strings.HasPrefix(p, unknownMark) {
 		return false
 	}
-	ok, err := path.Match(strings.ReplaceAll(p, unknownMark, "*"), name)
+	// The shell's [!…] is path.Match's [^…].
+	ok, err := path.Match(strings.ReplaceAll(strings.ReplaceAll(p, unknownMark, "*"), "[!", "[^"), name)
 	return ok && err == nil
 }
 
