@@ -198,8 +198,7 @@ func (s *shell) env(args []string, st *state) []string {
 			args = args[1:]
 		case strings.Contains(a, "="):
 			k, v, _ := strings.Cut(args[0], "=")
-			if text(k) == "COURIER_SKIP" && skips(v) {
-				s.deny(reasonSkip())
+			if s.bypassVar(text(k), v) {
 				return nil
 			}
 			args = args[1:]

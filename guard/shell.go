@@ -204,11 +204,24 @@ func (s *shell) decl(c *syntax.DeclClause, st *state, depth int) {
 		}
 		v := s.assignValue(a, st, depth)
 		st.vars[a.Name.Value] = v
-		if a.Name.Value == "COURIER_SKIP" && skips(v) {
-			s.deny(reasonSkip())
+		if s.bypassVar(a.Name.Value, v) {
 			return
 		}
 	}
+}
+
+// bypassVar denies an assignment that turns courier's hooks off: COURIER_SKIP, or git configuration
+// through the environment (GIT_CONFIG_PARAMETERS, GIT_CONFIG_KEY_n/VALUE_n) naming core.hooksPath.
+func (s *shell) bypassVar(name, value string) bool {
+	switch {
+	case name == "COURIER_SKIP" && skips(value):
+		s.deny(reasonSkip())
+	case strings.HasPrefix(name, "GIT_CONFIG") && strings.Contains(strings.ToLower(text(value)), "core.hookspath"):
+		s.deny(reasonHooksPath())
+	default:
+		return false
+	}
+	return true
 }
 
 // skips reports whether a COURIER_SKIP value may turn courier's hooks off.
@@ -241,8 +254,7 @@ func (s *shell) call(c *syntax.CallExpr, x *syntax.Stmt, st *state, depth int) {
 			continue
 		}
 		v := s.assignValue(a, st, depth)
-		if a.Name.Value == "COURIER_SKIP" && skips(v) {
-			s.deny(reasonSkip())
+		if s.bypassVar(a.Name.Value, v) {
 			return
 		}
 		env[a.Name.Value] = v
