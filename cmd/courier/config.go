@@ -21,6 +21,7 @@ import (
 	"github.com/monoco/courier/adapters/file"
 	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/drafts"
+	"github.com/monoco/courier/guard"
 )
 
 // Config is `.monoco/courier.yaml` (README.md, "Configuration"). Decoding is strict: an unknown key
@@ -31,6 +32,7 @@ type Config struct {
 	Watch     WatchConfig     `yaml:"watch"`
 	Retry     RetryConfig     `yaml:"retry"`
 	Providers ProvidersConfig `yaml:"providers"`
+	Guard     guard.Config    `yaml:"guard"`
 
 	path     string           // where it was read from ("" = defaults only)
 	root     string           // main worktree root; relative paths resolve against it
