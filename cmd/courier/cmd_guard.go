@@ -183,8 +183,8 @@ func (a *app) guardFor(dir string) (g *guard.Guard, top, note string) {
 	}
 	l.Mailbox = filepath.Join(l.Root, ".monoco", "mailbox")
 	l.ConfigFile, _ = configFile(a.configFlag, a.getenv, l.Root, a.dir)
-	ws, err := (&app{env: a.env, dir: dir, configFlag: a.configFlag}).workspaceIn(r)
-	if err != nil {
+	ws := &app{getenv: a.getenv, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, now: a.now, dir: dir, configFlag: a.configFlag}
+	if err := ws.loadIn(r); err != nil {
 		notes = append(notes, strings.ReplaceAll(err.Error(), "\n", "; ")+" (protecting the defaults)")
 	} else {
 		l.Mailbox = ws.cfg.mailboxDir()
@@ -197,7 +197,7 @@ func (a *app) guardFor(dir string) (g *guard.Guard, top, note string) {
 			}
 		}
 	}
-	g, err = guard.New(l)
+	g, err := guard.New(l)
 	if err != nil {
 		notes = append(notes, err.Error()+" (protecting everything)")
 		l.Protect = nil
