@@ -35,6 +35,10 @@ type InstallOptions struct {
 	Force bool
 	// Binary is the absolute path of the courier executable the hooks call first (then courier on PATH).
 	Binary string
+	// Pathspecs are the git pathspecs (see [DraftPathspecs]) baked into the hooks: pre-commit and
+	// post-commit start courier only when the index or the new commit adds or changes a path they match.
+	// None: the hooks start courier on every commit.
+	Pathspecs []string
 }
 
 // kind classifies what sits at a hook's path.
@@ -92,13 +96,19 @@ func marker(b []byte) string {
 	return ""
 }
 
-// render returns the script for hook name recording binary.
-func render(name, binary string) ([]byte, error) {
+// render returns the script for hook name recording binary and pathspecs.
+func render(name, binary string, pathspecs []string) ([]byte, error) {
 	tmpl, err := templates.FS.ReadFile(templatePath)
 	if err != nil {
 		return nil, fmt.Errorf("read hook template: %w", err)
 	}
-	return []byte(strings.NewReplacer("@HOOK@", name, "@COURIER@", shellQuote(binary)).Replace(string(tmpl))), nil
+	for _, p := range pathspecs {
+		if p == "" || strings.ContainsAny(p, "'\n\r") {
+			return nil, fmt.Errorf("pathspec %q: empty, or holds a quote or line break", p)
+		}
+	}
+	return []byte(strings.NewReplacer("@HOOK@", name, "@COURIER@", shellQuote(binary),
+		"@PATHSPECS@", strings.Join(pathspecs, "\n")).Replace(string(tmpl))), nil
 }
 
 // shellQuote quotes s for POSIX sh.
@@ -190,7 +200,7 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	}
 	var lines []string
 	for _, s := range plan {
-		want, err := render(s.name, binary)
+		want, err := render(s.name, binary, o.Pathspecs)
 		if err != nil {
 			return lines, err
 		}
