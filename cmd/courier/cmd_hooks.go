@@ -34,7 +34,7 @@ func (a *app) hooksCmd() *cli.Command {
 					if err != nil {
 						return err
 					}
-					lines, err := hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe})
+					lines, err := hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe, Pathspecs: a.hookPathspecs(r)})
 					for _, l := range lines {
 						fmt.Fprintln(a.stdout, l)
 					}
@@ -64,7 +64,7 @@ func (a *app) hooksCmd() *cli.Command {
 					if err != nil {
 						return err
 					}
-					st, err := hooks.Status(r)
+					st, err := hooks.StatusFor(r, a.hookPathspecs(r))
 					if err != nil {
 						return err
 					}
@@ -86,6 +86,20 @@ func (a *app) hooksCmd() *cli.Command {
 			},
 		},
 	}
+}
+
+// hookPathspecs are the pathspecs for which the hook scripts start courier; nil (courier starts on
+// every commit) when the configuration cannot be read.
+func (a *app) hookPathspecs(r *hooks.Repo) []string {
+	ws, err := a.workspaceIn(r)
+	if err != nil {
+		return nil
+	}
+	var dirs []string
+	for _, p := range ws.cfg.patterns() {
+		dirs = append(dirs, p.Dir)
+	}
+	return hooks.DraftPathspecs(r, dirs, ws.cfg.mailboxDir())
 }
 
 func printHookStatus(w io.Writer, st *hooks.StatusReport) {
