@@ -325,3 +325,23 @@ func TestFastPathSkipNamesTheDrafts(t *testing.T) {
 	}
 	r.wantStarted("COURIER_SKIP=1 amend")
 }
+
+// Git runs hooks at the top of the worktree whatever the directory of `git commit`, and exports
+// GIT_DIR and GIT_WORK_TREE when they were given; the pathspecs are relative to that top.
+func TestFastPathFromElsewhere(t *testing.T) {
+	r, _ := fastRepo(t)
+	r.write("src/sub/x.txt", "x\n")
+	r.commit("sub")
+	r.clearLog()
+	r.write(draftA, validMD)
+	r.git("add", draftA)
+	sub := r.at(filepath.Join(r.dir, "src", "sub"))
+	sub.git("commit", "-q", "-m", "from a subdirectory")
+	r.wantStarted("commit from a subdirectory", "pre-commit", "post-commit")
+
+	r.write(draftB, validMD)
+	r.git("add", draftB)
+	away := r.at(t.TempDir())
+	away.git("--git-dir="+filepath.Join(r.dir, ".git"), "--work-tree="+r.dir, "commit", "-q", "-m", "with --git-dir")
+	r.wantStarted("commit with --git-dir and --work-tree", "pre-commit", "post-commit")
+}
