@@ -35,6 +35,10 @@ type InstallOptions struct {
 	Force bool
 	// Binary is the absolute path of the courier executable the hooks call first (then courier on PATH).
 	Binary string
+	// Pathspecs are the git pathspecs (see [DraftPathspecs]) baked into the hooks: pre-commit and
+	// post-commit start courier only when the index or the new commit adds or changes a path they match.
+	// None: the hooks start courier on every commit.
+	Pathspecs []string
 }
 
 // kind classifies what sits at a hook's path.
@@ -92,13 +96,19 @@ func marker(b []byte) string {
 	return ""
 }
 
-// render returns the script for hook name recording binary.
-func render(name, binary string) ([]byte, error) {
+// render returns the script for hook name recording binary and pathspecs.
+func render(name, binary string, pathspecs []string) ([]byte, error) {
 	tmpl, err := templates.FS.ReadFile(templatePath)
 	if err != nil {
 		return nil, fmt.Errorf("read hook template: %w", err)
 	}
-	return []byte(strings.NewReplacer("@HOOK@", name, "@COURIER@", shellQuote(binary)).Replace(string(tmpl))), nil
+	for _, p := range pathspecs {
+		if p == "" || strings.ContainsAny(p, "'\n\r") {
+			return nil, fmt.Errorf("pathspec %q: empty, or holds a quote or line break", p)
+		}
+	}
+	return []byte(strings.NewReplacer("@HOOK@", name, "@COURIER@", shellQuote(binary),
+		"@PATHSPECS@", strings.Join(pathspecs, "\n")).Replace(string(tmpl))), nil
 }
 
 // shellQuote quotes s for POSIX sh.
@@ -122,23 +132,36 @@ func recordedBinary(script []byte) string {
 
 // step is one planned change to a hook.
 type step struct {
-	name, path string
-	kind       kind
-	content    []byte
-	mode       fs.FileMode
-	chained    bool // path + chainedSuffix exists
+	name    string
+	hook    string // HooksDir/name
+	path    string // where courier's hook goes: hook, or hook + legacySuffix (legacy)
+	kind    kind   // what sits at path
+	content []byte
+	mode    fs.FileMode
+	chained bool // hook + chainedSuffix exists
+	// legacy: pre-commit's hook sits at hook (or goes back there, restore) and runs courier's from
+	// hook + legacySuffix, so that re-running `pre-commit install` finds its own hook and keeps courier's.
+	legacy  bool
+	restore bool // the preserved hook is pre-commit's and goes back to hook
 }
 
 // Install writes courier's pre-commit, post-commit and post-rewrite hooks into r.HooksDir (created 0755
-// if missing) and returns one line per hook saying what changed.
+// if missing) and returns one line per change.
 //
 // A foreign hook is renamed to `<name>.courier-chained` (bytes, mode and symlink kept) and runs before
 // courier. A courier hook of this version is rewritten only when its content differs (installing twice
-// changes nothing). Without o.Force, Install refuses, before changing anything, when r.HooksTracked, when a
-// hook carries a courier marker of an unknown version, and when a foreign hook sits beside an existing
-// `<name>.courier-chained` (someone replaced courier's hook). With o.Force the last case keeps both: the
-// older preserved hook moves to `<name>.courier-chained.N` (lowest free N ≥ 1; it no longer runs and
-// uninstall leaves it in place) and the current foreign hook becomes `<name>.courier-chained`.
+// changes nothing). Without o.Force, Install refuses, before changing anything, when r.HooksTracked and
+// when a hook carries a courier marker of an unknown version.
+//
+// Installing again after a hook manager rewrote its hooks is idempotent (see docs/protocol.md, "Hooks"):
+//   - a foreign hook beside an existing `<name>.courier-chained` (husky rewrites its stubs over courier's
+//     hooks on every `npm install`) becomes the preserved hook; when the two differ, the earlier one is kept
+//     once as `<name>.courier-chained.N` (it no longer runs; uninstall leaves it in place) and the line says
+//     so. Numbered copies identical to a kept hook are removed: no content is kept twice, none is lost.
+//   - pre-commit's hook (the pre-commit tool's, which runs `<name>.legacy` first and moves any other hook
+//     there on `pre-commit install`) stays where it is and courier's goes to `<name>.legacy`; a foreign
+//     hook there is chained as above, and a preserved copy of pre-commit's own hook goes back or is dropped.
+//
 // Concurrent Install and [Uninstall] runs on one directory are serialised (an flock on the directory).
 func Install(r *Repo, o InstallOptions) ([]string, error) {
 	if r.HooksTracked && !o.Force {
@@ -164,24 +187,13 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	var plan []step
 	var problems []error
 	for _, name := range hookNames() {
-		path := filepath.Join(r.HooksDir, name)
-		k, b, fi, err := classify(path)
+		s, err := planStep(r.HooksDir, name)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("install %s: %w", name, err))
 			continue
 		}
-		s := step{name: name, path: path, kind: k, content: b}
-		if fi != nil {
-			s.mode = fi.Mode()
-		}
-		if _, err := os.Lstat(path + chainedSuffix); err == nil {
-			s.chained = true
-		}
-		switch {
-		case k == unrecognised && !o.Force:
-			problems = append(problems, fmt.Errorf("install %s: %s carries a courier marker this version does not recognise; use --force to replace it", name, path))
-		case k == foreign && s.chained && !o.Force:
-			problems = append(problems, fmt.Errorf("install %s: %s is not courier's hook and %s already holds an earlier preserved hook; keep one of them by hand, or use --force to keep both (the earlier one moves to a numbered name)", name, path, path+chainedSuffix))
+		if s.kind == unrecognised && !o.Force {
+			problems = append(problems, fmt.Errorf("install %s: %s carries a courier marker this version does not recognise; use --force to replace it", name, s.path))
 		}
 		plan = append(plan, s)
 	}
@@ -190,7 +202,7 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	}
 	var lines []string
 	for _, s := range plan {
-		want, err := render(s.name, binary)
+		want, err := render(s.name, binary, o.Pathspecs)
 		if err != nil {
 			return lines, err
 		}
@@ -203,47 +215,108 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	return lines, nil
 }
 
+// planStep inspects hook name in dir and decides where courier's hook goes.
+func planStep(dir, name string) (step, error) {
+	hook := filepath.Join(dir, name)
+	s := step{name: name, hook: hook, path: hook}
+	k, b, fi, err := classify(hook)
+	if err != nil {
+		return s, err
+	}
+	ck, cb, _, err := classify(hook + chainedSuffix)
+	if err != nil {
+		return s, err
+	}
+	s.chained = ck != absent
+	lk, lb, lfi, err := classify(hook + legacySuffix)
+	if err != nil {
+		return s, err
+	}
+	switch {
+	case k == foreign && preCommitScript(b):
+		s.legacy = true
+	case k != foreign && ck == foreign && preCommitScript(cb) && (lk == absent || lk == ours || lk == unrecognised):
+		// An earlier courier chained pre-commit's hook; the next `pre-commit install` would move
+		// courier's to .legacy and run pre-commit's twice.
+		s.legacy, s.restore = true, true
+	}
+	if s.legacy {
+		s.path, k, b, fi = hook+legacySuffix, lk, lb, lfi
+	}
+	s.kind, s.content = k, b
+	if fi != nil {
+		s.mode = fi.Mode()
+	}
+	return s, nil
+}
+
 // installOne carries out one step of Install's plan.
 func installOne(s step, want []byte) ([]string, error) {
-	chained := s.path + chainedSuffix
+	chained := s.hook + chainedSuffix
+	name := s.name // how the lines name courier's hook
+	var lines []string
+	if s.legacy {
+		name = s.name + " (as " + filepath.Base(s.path) + ", run by pre-commit's " + s.name + ")"
+		switch {
+		case s.restore:
+			if err := os.Rename(chained, s.hook); err != nil {
+				return nil, err
+			}
+			lines = append(lines, fmt.Sprintf("moved pre-commit's %s back from %s", s.name, filepath.Base(chained)))
+			s.chained = false
+		case s.chained:
+			l, err := dropManagerCopy(s.hook, chained)
+			lines = append(lines, l...)
+			if err != nil {
+				return lines, err
+			}
+			s.chained = exists(chained)
+		}
+	}
 	switch s.kind {
 	case ours:
 		if bytes.Equal(s.content, want) {
 			if s.mode&0o111 != 0 {
-				return []string{s.name + " up to date"}, nil
+				lines = append(lines, name+" up to date")
+				break
 			}
 			if err := os.Chmod(s.path, 0o755); err != nil {
-				return nil, err
+				return lines, err
 			}
-			return []string{"made " + s.name + " executable"}, nil
+			lines = append(lines, "made "+name+" executable")
+			break
 		}
-		return []string{"updated " + s.name}, writeScript(s.path, want)
-	case unrecognised:
-		return []string{"replaced unrecognised courier hook " + s.name}, writeScript(s.path, want)
-	case foreign:
-		var lines []string
-		if s.chained {
-			older, err := freeNumbered(chained)
-			if err != nil {
-				return nil, err
-			}
-			if err := os.Rename(chained, older); err != nil {
-				return nil, err
-			}
-			lines = append(lines, fmt.Sprintf("moved earlier preserved %s to %s (it no longer runs)", filepath.Base(chained), filepath.Base(older)))
-		}
-		if err := os.Rename(s.path, chained); err != nil {
+		lines = append(lines, "updated "+name)
+		if err := writeScript(s.path, want); err != nil {
 			return lines, err
 		}
-		lines = append(lines, fmt.Sprintf("kept foreign %s as %s", s.name, filepath.Base(chained)))
-		return append(lines, "installed "+s.name), writeScript(s.path, want)
+	case unrecognised:
+		lines = append(lines, "replaced unrecognised courier hook "+name)
+		if err := writeScript(s.path, want); err != nil {
+			return lines, err
+		}
+	case foreign:
+		l, err := chainForeign(s.path, chained)
+		lines = append(lines, l...)
+		if err != nil {
+			return lines, err
+		}
+		lines = append(lines, "installed "+name)
+		if err := writeScript(s.path, want); err != nil {
+			return lines, err
+		}
 	default: // absent
-		line := "installed " + s.name
+		line := "installed " + name
 		if s.chained {
 			line += " (chaining existing " + filepath.Base(chained) + ")"
 		}
-		return []string{line}, writeScript(s.path, want)
+		lines = append(lines, line)
+		if err := writeScript(s.path, want); err != nil {
+			return lines, err
+		}
 	}
+	l, err := dropDuplicateBackups(filepath.Dir(s.hook), s.name)
+	return append(lines, l...), err
 }
 
 // freeNumbered returns the first path.N (N ≥ 1) that does not exist.
@@ -302,6 +375,13 @@ func Uninstall(r *Repo) ([]string, error) {
 		}
 		_, cerr := os.Lstat(chained)
 		hasChained := cerr == nil
+		if l, done, err := uninstallLegacy(path, chained, hasChained); done || err != nil {
+			lines = append(lines, l...)
+			if err != nil {
+				problems = append(problems, fmt.Errorf("uninstall %s: %w", name, err))
+			}
+			continue
+		}
 		if k == ours || k == unrecognised {
 			if err := os.Remove(path); err != nil {
 				problems = append(problems, fmt.Errorf("uninstall %s: %w", name, err))
@@ -327,6 +407,35 @@ func Uninstall(r *Repo) ([]string, error) {
 		}
 	}
 	return lines, errors.Join(problems...)
+}
+
+// uninstallLegacy removes courier's hook from `<path>.legacy` when pre-commit's hook at path runs it
+// from there, and puts the hook courier chained (if any) there instead, where `pre-commit install` would
+// have put it. done is false when path is not pre-commit's hook running courier's.
+func uninstallLegacy(path, chained string, hasChained bool) (lines []string, done bool, err error) {
+	k, b, _, err := classify(path)
+	if err != nil || k != foreign || !preCommitScript(b) {
+		return nil, false, err
+	}
+	legacy := path + legacySuffix
+	if lk, _, _, err := classify(legacy); err != nil || (lk != ours && lk != unrecognised) {
+		return nil, false, err
+	}
+	if err := os.Remove(legacy); err != nil {
+		return nil, true, err
+	}
+	name := filepath.Base(path)
+	lines = append(lines, fmt.Sprintf("removed %s (courier's %s, run by pre-commit's)", filepath.Base(legacy), name))
+	if hasChained {
+		if err := os.Rename(chained, legacy); err != nil {
+			return lines, true, err
+		}
+		lines = append(lines, fmt.Sprintf("restored foreign %s from %s (pre-commit's %s runs it)", filepath.Base(legacy), filepath.Base(chained), name))
+	}
+	for _, p := range numberedChained(filepath.Dir(path), name) {
+		lines = append(lines, fmt.Sprintf("left %s in place (an earlier preserved hook; restore it by hand if you need it)", filepath.Base(p)))
+	}
+	return lines, true, nil
 }
 
 // numberedChained lists the earlier preserved hooks `<name>.courier-chained.N` in dir.

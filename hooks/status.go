@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // HookStatus is the effective state of one hook in the directory git runs hooks from.
@@ -13,6 +15,9 @@ type HookStatus struct {
 	Courier    bool   // the file there is courier's (carries a courier marker line)
 	Chained    string // path of the preserved foreign hook courier runs first, or ""
 	Executable bool   // the file exists and is executable: git will run it
+	// Via is the hook manager's hook at HooksDir/Name that runs courier's from Path (pre-commit's hook
+	// runs `<name>.legacy` first), or "".
+	Via string
 }
 
 // StatusReport is what [Status] found.
@@ -29,21 +34,47 @@ type StatusReport struct {
 // hook with Windows line endings (its interpreter "/bin/sh\r" does not exist), a recorded
 // binary that no longer exists, a hook set that is only partly courier's, earlier preserved hooks left
 // behind under numbered names.
-func Status(r *Repo) (*StatusReport, error) {
+func Status(r *Repo) (*StatusReport, error) { return StatusFor(r, nil) }
+
+// StatusFor is [Status] that also warns when courier's hooks were installed with other pathspecs than
+// pathspecs (what [DraftPathspecs] gives for the current configuration), or without any (they then start
+// courier on every commit): they may let a draft commit pass without courier, or start it for nothing.
+// nil pathspecs skips that check.
+func StatusFor(r *Repo, pathspecs []string) (*StatusReport, error) {
 	rep := &StatusReport{HooksDir: r.HooksDir, HooksTracked: r.HooksTracked}
-	var missing []string
+	var missing, stale []string
+	var baked []string
 	for _, name := range hookNames() {
 		path := filepath.Join(r.HooksDir, name)
 		k, script, _, err := classify(path)
 		if err != nil {
 			return nil, fmt.Errorf("hooks status %s: %w", name, err)
 		}
-		hs := HookStatus{Name: name, Courier: k == ours || k == unrecognised}
+		via := ""
+		if k == foreign && preCommitScript(script) {
+			// pre-commit's hook runs courier's from <name>.legacy.
+			lk, lb, _, err := classify(path + legacySuffix)
+			if err != nil {
+				return nil, fmt.Errorf("hooks status %s: %w", name, err)
+			}
+			if lk == ours || lk == unrecognised {
+				if !executable(path) {
+					rep.warn("%s is not executable, so git does not run it, nor courier's %s (chmod +x %s)", path, path+legacySuffix, path)
+				}
+				via, path, k, script = path, path+legacySuffix, lk, lb
+			}
+		}
+		hs := HookStatus{Name: name, Courier: k == ours || k == unrecognised, Via: via}
 		if k != absent {
 			hs.Path = path
-			hs.Executable = executable(path)
-			if !hs.Executable {
+			hs.Executable = executable(path) && (via == "" || executable(via))
+			if !executable(path) {
 				rep.warn("%s is not executable, so git does not run it (chmod +x %s)", path, path)
+			}
+		}
+		if k == ours && pathspecs != nil {
+			if b, _ := bakedPathspecs(script); !slices.Equal(b, pathspecs) {
+				stale, baked = append(stale, name), b
 			}
 		}
 		if !hs.Courier {
@@ -59,7 +90,7 @@ func Status(r *Repo) (*StatusReport, error) {
 				}
 			}
 		}
-		chained := path + chainedSuffix
+		chained := filepath.Join(r.HooksDir, name) + chainedSuffix
 		if _, err := os.Lstat(chained); err == nil {
 			hs.Chained = chained
 			if !executable(chained) {
@@ -68,13 +99,20 @@ func Status(r *Repo) (*StatusReport, error) {
 				rep.warn("%s has Windows line endings (its #! line ends in a carriage return), so it cannot run (git could not run it either; a failing pre-commit blocks the commit); convert it, e.g. with dos2unix", chained)
 			}
 			if k == foreign {
-				rep.warn("%s replaced courier's hook; %s is kept but no longer runs (`courier hooks install --force` chains the new one)", path, chained)
+				rep.warn("%s replaced courier's hook (a hook manager may have rewritten it); %s is kept but no longer runs (`courier hooks install` chains the new one)", path, chained)
 			}
 		}
 		for _, p := range numberedChained(r.HooksDir, name) {
 			rep.warn("%s is an earlier preserved hook that no longer runs", p)
 		}
 		rep.Hooks = append(rep.Hooks, hs)
+	}
+	switch {
+	case len(stale) == 0:
+	case len(baked) == 0:
+		rep.warn("courier's %s start courier on every commit (installed by an earlier courier, without draft pathspecs); reinstall with `courier hooks install`", strings.Join(stale, ", "))
+	default:
+		rep.warn("courier's %s decide which commits concern courier from pathspecs that no longer match the configuration (drafts.patterns or mailbox changed): baked %q, now %q; reinstall with `courier hooks install`", strings.Join(stale, ", "), baked, pathspecs)
 	}
 	if len(missing) == len(rep.Hooks) {
 		rep.warnElsewhere(r)

@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,5 +23,56 @@ func TestStatusTellsAbsentFromNotExecutable(t *testing.T) {
 	want := []hooks.HookStatus{{Name: "pre-commit", Path: pc}, {Name: "post-commit"}, {Name: "post-rewrite"}}
 	if diff := cmp.Diff(want, st.Hooks); diff != "" {
 		t.Errorf("Status.Hooks (-want +got):\n%s", diff)
+	}
+}
+
+// Hooks baked with other pathspecs than the configuration gives, or with none (an earlier courier), are
+// flagged: they may let a draft pass without courier or start it for nothing.
+func TestStatusFlagsStalePathspecs(t *testing.T) {
+	r := newRepo(t)
+	h := r.open()
+	now := hooks.DraftPathspecs(h, []string{"Issues/Features/work/{item}/drafts"}, ".monoco/mailbox")
+	if _, err := hooks.Install(h, hooks.InstallOptions{Binary: testBinary(t), Pathspecs: now}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := hooks.StatusFor(h, now); err != nil || len(st.Warnings) != 0 {
+		t.Fatalf("current hooks: %v, %+v", err, st)
+	}
+	changed := hooks.DraftPathspecs(h, []string{"docs/{item}/outbox"}, ".monoco/mailbox")
+	st, err := hooks.StatusFor(h, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "pre-commit, post-commit, post-rewrite") ||
+		!strings.Contains(st.Warnings[0], "docs/*/outbox") || !strings.Contains(st.Warnings[0], "reinstall with `courier hooks install`") {
+		t.Errorf("Warnings = %q", st.Warnings)
+	}
+	if st, _ := hooks.Status(h); len(st.Warnings) != 0 {
+		t.Errorf("Status without pathspecs checks them: %q", st.Warnings)
+	}
+	r.install(h) // without pathspecs, as an earlier courier wrote them
+	st, err = hooks.StatusFor(h, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "start courier on every commit") {
+		t.Errorf("Warnings = %q", st.Warnings)
+	}
+}
+
+// Beside pre-commit's hook, courier's runs as pre-commit.legacy: status says it is installed.
+func TestStatusSeesCourierRunByPreCommit(t *testing.T) {
+	r := newRepo(t)
+	h := r.open()
+	simulatedPreCommit.install(t, r)
+	r.install(h)
+	st, err := hooks.Status(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := filepath.Join(h.HooksDir, "pre-commit")
+	want := hooks.HookStatus{Name: "pre-commit", Path: pc + ".legacy", Courier: true, Executable: true, Via: pc}
+	if diff := cmp.Diff(want, st.Hooks[0]); diff != "" || len(st.Warnings) != 0 {
+		t.Errorf("Status pre-commit (-want +got):\n%s\nwarnings %q", diff, st.Warnings)
 	}
 }

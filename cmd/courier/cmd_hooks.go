@@ -43,7 +43,7 @@ func (a *app) hooksCmd() *cli.Command {
 					if err != nil {
 						return err
 					}
-					st, err := hooks.Status(r)
+					st, err := hooks.StatusFor(r, a.hookPathspecs(r))
 					if err != nil {
 						return err
 					}
@@ -76,7 +76,7 @@ func (a *app) hooksInstall(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.printLines(hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe}))
+	return a.printLines(hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe, Pathspecs: a.hookPathspecs(r)}))
 }
 
 // printLines prints what a command did, then returns its error.
@@ -85,6 +85,20 @@ func (a *app) printLines(lines []string, err error) error {
 		fmt.Fprintln(a.stdout, l)
 	}
 	return err
+}
+
+// hookPathspecs are the pathspecs for which the hook scripts start courier; nil (courier starts on
+// every commit) when the configuration cannot be read.
+func (a *app) hookPathspecs(r *hooks.Repo) []string {
+	ws := &app{getenv: a.getenv, dir: a.dir, configFlag: a.configFlag}
+	if err := ws.loadIn(r); err != nil {
+		return nil
+	}
+	var dirs []string
+	for _, p := range ws.cfg.patterns() {
+		dirs = append(dirs, p.Dir)
+	}
+	return hooks.DraftPathspecs(r, dirs, ws.cfg.mailboxDir())
 }
 
 func printHookStatus(w io.Writer, st *hooks.StatusReport) {

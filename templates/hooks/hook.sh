@@ -1,25 +1,90 @@
 #!/bin/sh
 # courier-hook v1 — managed by courier; remove with: courier hooks uninstall
-# Git @HOOK@ hook. The logic lives in `courier hooks run @HOOK@`; this script only finds courier.
+# Git @HOOK@ hook. The logic lives in `courier hooks run @HOOK@`; this script finds courier and starts it only
+# when the commit adds or changes a path under the pathspecs below (drafts directories, folders that look
+# like one, the mailbox): a commit without drafts costs one git command (docs/protocol.md, "Hooks").
 # COURIER_SKIP=1 skips courier (the project's own hook, if courier chained one, still runs).
 hook=@HOOK@
 courier=@COURIER@
+pathspecs='@PATHSPECS@'
 case $0 in */*) dir=${0%/*} ;; *) dir=. ;; esac
+chained=$dir/$hook.courier-chained
+
+# touched lists the paths under $pathspecs that the index (pre-commit) or commit $1 adds or changes,
+# renames as delete + add, submodules included. It fails when git does.
+touched() {
+	(
+		unset GIT_LITERAL_PATHSPECS GIT_GLOB_PATHSPECS GIT_NOGLOB_PATHSPECS GIT_ICASE_PATHSPECS
+		IFS='
+'
+		set -f
+		if [ "$1" = --cached ]; then
+			git diff --cached --name-only --no-renames --diff-filter=d --ignore-submodules=none \
+				--no-ext-diff --no-textconv --no-color -- $pathspecs
+		else
+			git diff-tree --no-commit-id --name-only -r --root --no-renames --diff-filter=d \
+				--ignore-submodules=none --no-ext-diff --no-textconv --no-color "$1" -- $pathspecs
+		fi
+	)
+}
+
+# chain runs the project's own hook, if courier chained one, as git would have run it; a sh, bash or dash
+# script runs with $0 still this hook's path (husky finds its work from $0's name).
+chain() {
+	[ -x "$chained" ] || return 0
+	IFS= read -r line < "$chained" || :
+	case $line in
+	'#!'*[/\ ]sh | '#!'*[/\ ]sh\ -* | '#!'*[/\ ]bash | '#!'*[/\ ]bash\ -* | '#!'*[/\ ]dash | '#!'*[/\ ]dash\ -*)
+		${line#??} -c '. "$0.courier-chained"' "$dir/$hook" "$@" ;;
+	*) "$chained" "$@" ;;
+	esac
+}
+
+# skipped names the paths courier did not look at, from $paths.
+skipped() {
+	[ -n "$paths" ] || return 0
+	case $hook in pre-commit) what="not validated" ;; *) what="not delivered" ;; esac
+	printf '%s\n' "$paths" | while IFS= read -r p; do echo "courier: COURIER_SKIP=1: $what: $p" >&2; done
+	echo "courier: \`courier deliver\` delivers the drafts among them later" >&2
+}
+
 if [ "${COURIER_SKIP:-}" = 1 ]; then
 	echo "courier: COURIER_SKIP=1, skipping $hook" >&2
-elif [ -n "$courier" ] && [ -x "$courier" ]; then
+	paths=
+	case $hook in
+	pre-commit) [ -z "$pathspecs" ] || paths=$(touched --cached) ;;
+	post-commit) [ -z "$pathspecs" ] || paths=$(touched HEAD) ;;
+	post-rewrite)
+		input=$(cat) # "old new" lines, for the project's hook too
+		[ -z "$pathspecs" ] || paths=$(printf '%s\n' "$input" | while read -r old new rest; do touched "$new"; done)
+		skipped
+		printf '%s\n' "$input" | chain "$@"
+		exit
+		;;
+	esac
+	skipped
+	chain "$@"
+	exit
+fi
+
+if [ -n "$pathspecs" ] && [ "$hook" != post-rewrite ]; then
+	case $hook in pre-commit) rev=--cached ;; *) rev=HEAD ;; esac
+	if paths=$(touched $rev) && [ -z "$paths" ]; then
+		# Nothing for courier here: run the project's hook alone.
+		[ "$hook" = pre-commit ] && [ -x "$chained" ] || { chain "$@"; exit; }
+		chain "$@" || exit
+		# It may have staged a draft: look again (courier would then run it once more).
+		if paths=$(touched --cached) && [ -z "$paths" ]; then
+			exit 0
+		fi
+	fi
+fi
+
+if [ -n "$courier" ] && [ -x "$courier" ]; then
 	exec "$courier" hooks run "$hook" "$@"
 elif command -v courier >/dev/null 2>&1; then
 	exec courier hooks run "$hook" "$@"
 else
 	echo "courier: binary not found (was ${courier:-not recorded}); reinstall courier or run 'courier hooks uninstall'; not blocking this commit" >&2
 fi
-chained=$dir/$hook.courier-chained
-[ -x "$chained" ] || exit 0
-# A sh/bash/dash script runs with $0 still this hook's path (husky finds its work from $0's name).
-IFS= read -r line < "$chained" || :
-case $line in
-'#!'*[/\ ]sh | '#!'*[/\ ]sh\ -* | '#!'*[/\ ]bash | '#!'*[/\ ]bash\ -* | '#!'*[/\ ]dash | '#!'*[/\ ]dash\ -*)
-	exec ${line#??} -c '. "$0.courier-chained"' "$dir/$hook" "$@" ;;
-esac
-exec "$chained" "$@"
+chain "$@"
