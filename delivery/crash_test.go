@@ -223,3 +223,45 @@ func TestCrashAfterAcceptanceNotResent(t *testing.T) {
 		t.Errorf("claims left behind: %v", c)
 	}
 }
+
+// TestCrashWhileNextSendOverlapsArchive: a channel's next send starts once the previous message was
+// accepted, while its archive record may still be being written. kill -9 during that next send: the
+// accepted message is sent again at most once, and only if its archive record was not durable yet; the
+// next watcher keeps the channel's enqueue order and archives everything.
+func TestCrashWhileNextSendOverlapsArchive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.realClock()
+	var ids []string
+	for range 3 {
+		ids = append(ids, f.enqueue(t, f.msg("test", "ops")).ID)
+	}
+	a := startChild(t, f.mb, "a", "first")
+	eventually(t, 10*time.Second, "the second send in progress", func() bool { return a.has("start " + ids[1]) })
+	a.kill9(t)
+	e, err := f.mb.Find(ids[0])
+	archivedAtKill := err == nil && e.State == mailbox.Archive && !e.Claimed
+
+	b := startChild(t, f.mb, "b", "ok")
+	eventually(t, 10*time.Second, "all archived", func() bool { return countState(t, f.mb, mailbox.Archive) == 3 })
+	b.stop(t)
+	var order []string
+	for _, l := range b.lines() {
+		if id, ok := strings.CutPrefix(l, "start "); ok {
+			order = append(order, id)
+		}
+	}
+	want := ids[1:]
+	if !archivedAtKill {
+		want = ids // not durable yet: sent once more, before the later ones
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("second watcher sent %v, want %v (first message archived at the kill: %v)", order, want, archivedAtKill)
+	}
+	for _, id := range ids {
+		f.mustState(t, id, StateSent)
+	}
+	if c := claimFiles(t, f.mb); len(c) != 0 {
+		t.Errorf("claims left behind: %v", c)
+	}
+}

@@ -1,7 +1,8 @@
 // Command crashtest is a minimal watcher for delivery's real-process tests (kill -9, two watchers).
 // It runs a delivery.Watcher on $CRASHTEST_MAILBOX with provider "test", whose sender appends
-// "start <id>" to $CRASHTEST_LOG, then blocks until cancelled ($CRASHTEST_MODE=block) or returns at
-// once (any other mode) and appends "done <id>". It stops cleanly on SIGTERM or SIGINT.
+// "start <id>" to $CRASHTEST_LOG, then blocks until cancelled ($CRASHTEST_MODE=block; with
+// $CRASHTEST_MODE=first, every send but the first) or returns at once (any other mode) and appends
+// "done <id>". It stops cleanly on SIGTERM or SIGINT.
 package main
 
 import (
@@ -21,6 +22,8 @@ type sender struct {
 	mu    sync.Mutex
 	log   string
 	block bool
+	first bool // block every send but the first
+	sends int
 }
 
 func (s *sender) note(line string) {
@@ -37,7 +40,11 @@ func (s *sender) note(line string) {
 
 func (s *sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 	s.note("start " + m.ID)
-	if s.block {
+	s.mu.Lock()
+	s.sends++
+	block := s.block || s.first && s.sends > 1
+	s.mu.Unlock()
+	if block {
 		<-ctx.Done()
 		return "", ctx.Err()
 	}
@@ -53,7 +60,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	snd := &sender{log: os.Getenv("CRASHTEST_LOG"), block: os.Getenv("CRASHTEST_MODE") == "block"}
+	mode := os.Getenv("CRASHTEST_MODE")
+	snd := &sender{log: os.Getenv("CRASHTEST_LOG"), block: mode == "block", first: mode == "first"}
 	w, err := delivery.New(mb, delivery.Config{
 		Interval:      100 * time.Millisecond,
 		SendTimeout:   time.Hour,
