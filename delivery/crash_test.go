@@ -1,13 +1,11 @@
 package delivery
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,43 +14,26 @@ import (
 )
 
 // Real-process tests: the guarantees about kill -9 and two watchers are about processes (flock
-// ownership dies with the process), so they run internal/crashtest as child processes.
-
-var (
-	crashOnce sync.Once
-	crashDir  string
-	crashBin  string
-	crashErr  error
-)
+// ownership dies with the process), so they run crashChild as child processes: the test binary itself,
+// started with $CRASHTEST_MAILBOX set (nothing to build).
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if crashDir != "" {
-		os.RemoveAll(crashDir)
+	if os.Getenv("CRASHTEST_MAILBOX") != "" {
+		os.Exit(crashChild())
 	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 func crashBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds and runs child processes")
+		t.Skip("runs child processes")
 	}
-	crashOnce.Do(func() {
-		crashDir, crashErr = os.MkdirTemp("", "courier-crashtest-")
-		if crashErr != nil {
-			return
-		}
-		crashBin = filepath.Join(crashDir, "crashtest")
-		out, err := exec.Command("go", "build", "-o", crashBin, "./internal/crashtest").CombinedOutput()
-		if err != nil {
-			crashErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if crashErr != nil {
-		t.Fatal(crashErr)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return crashBin
+	return exe
 }
 
 type child struct {
@@ -64,7 +45,7 @@ type child struct {
 func startChild(t *testing.T, mb *mailbox.Mailbox, name, mode string) *child {
 	t.Helper()
 	c := &child{log: filepath.Join(t.TempDir(), name+".log"), out: &strings.Builder{}}
-	c.cmd = exec.Command(crashBinary(t))
+	c.cmd = exec.Command(crashBinary(t), "-test.run=^$")
 	c.cmd.Env = append(os.Environ(), "CRASHTEST_MAILBOX="+mb.Root, "CRASHTEST_LOG="+c.log, "CRASHTEST_MODE="+mode)
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {
@@ -144,7 +125,10 @@ func TestSecondWatcherLeavesLiveClaimsAlone(t *testing.T) {
 	eventually(t, 10*time.Second, "A sending", func() bool { return a.has("start " + m.ID) })
 
 	b := startChild(t, f.mb, "b", "ok")
-	time.Sleep(time.Second) // B rescans (and tries to recover stale claims) every 100ms
+	// B tries to recover stale claims at its start and at each rescan (every 100ms): await several.
+	eventually(t, 10*time.Second, "B rescanned five times", func() bool {
+		return strings.Count(strings.Join(b.lines(), "\n"), "tick") >= 5
+	})
 	if b.has("start " + m.ID) {
 		t.Fatal("B took the message A is sending")
 	}

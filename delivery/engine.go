@@ -164,6 +164,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 			en.retryArchives()
 			en.recover()
 			en.scanAll(false)
+			if w.onTick != nil {
+				w.onTick()
+			}
 		case <-w.sweep:
 			en.recover()
 			en.scanAll(true)
