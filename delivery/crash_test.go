@@ -85,6 +85,7 @@ func (c *child) stop(t *testing.T) {
 }
 
 func TestCrashMidSendIsRecovered(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	var ids []string
@@ -118,6 +119,7 @@ func TestCrashMidSendIsRecovered(t *testing.T) {
 }
 
 func TestSecondWatcherLeavesLiveClaimsAlone(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	m := f.enqueue(t, f.msg("test", "ops"))
@@ -146,6 +148,7 @@ func TestSecondWatcherLeavesLiveClaimsAlone(t *testing.T) {
 }
 
 func TestSIGTERMReleasesInFlight(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	m := f.enqueue(t, f.msg("test", "ops"))
@@ -166,6 +169,7 @@ func TestSIGTERMReleasesInFlight(t *testing.T) {
 // fixed archive, the next watcher archives it without sending it again. `courier queue` lists it as
 // sent with the error meanwhile.
 func TestCrashAfterAcceptanceNotResent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	blocker := f.mb.Dir(mailbox.Archive, "test")
