@@ -77,3 +77,43 @@ func TestOneChannelOrderWhileArchiveOverlaps(t *testing.T) {
 		t.Errorf("claims left behind: %v", c)
 	}
 }
+
+// Stopping the watcher while an accepted message's archive record is being written waits for it:
+// returning the claim to the queue instead would send the message again.
+func TestStopWaitsForArchiveRecord(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.realClock()
+	w := f.watcher(t)
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	w.beforeArchive = func() {
+		held <- struct{}{}
+		<-release
+	}
+	cancel, done, runErr := runWatcher(t, w)
+	m := f.enqueue(t, f.msg("test", "ops"))
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("never accepted")
+	}
+	cancel()
+	select {
+	case <-done:
+		close(release)
+		t.Fatal("Run returned while an archive record was being written")
+	case <-time.After(100 * time.Millisecond): // a negative: Run must still be waiting
+	}
+	close(release)
+	<-done
+	if *runErr != nil {
+		t.Fatal(*runErr)
+	}
+	f.mustState(t, m.ID, StateSent)
+	if n := f.snd.count(m.ID); n != 1 {
+		t.Errorf("sent %d times", n)
+	}
+	if c := claimFiles(t, f.mb); len(c) != 0 {
+		t.Errorf("claims left behind: %v", c)
+	}
+}
