@@ -29,6 +29,7 @@ func apiCall(t *testing.T, h http.Handler, method, path, ctype, token, body stri
 }
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	f, _, failed, waiting, _ := queueFixture(t)
 	w := f.watcher(t)
 	h := w.Handler("")
@@ -75,6 +76,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestAPIToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	h := f.watcher(t).Handler("s3cret")
 	for _, tc := range []struct {
@@ -94,6 +96,7 @@ func TestAPIToken(t *testing.T) {
 
 // TestMetrics checks the exposition parses line by line: HELP/TYPE comments and `name{labels} value`.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	f, _, _, _, _ := queueFixture(t)
 	w := f.watcher(t)
 	f.enqueue(t, f.msg("test", "z"))
@@ -137,6 +140,7 @@ func TestMetrics(t *testing.T) {
 // TestAPIHostAndOrigin: DNS rebinding (a foreign Host) and a foreign Origin get 403; loopback names,
 // addresses and the configured api_hosts are answered.
 func TestAPIHostAndOrigin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.cfg.APIHosts = []string{"Courier.Internal"}
 	h := f.watcher(t).Handler("")

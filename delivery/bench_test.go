@@ -21,7 +21,9 @@ import (
 //
 //	go test -run '^$' -bench . ./delivery/
 //
-// BenchmarkDrain vs BenchmarkFsyncFloor: goal drain ≥ 0.5 × floor. BenchmarkLatency: enqueue → Send
+// BenchmarkDrain vs BenchmarkFsyncFloor: goal drain ≥ 0.5 × floor. BenchmarkDrainOneChannel (one
+// channel, through an httptest server) reports its ratio to the floor measured in the same run, and
+// msgs/group (archive records per group commit): goal ratio ≥ 0.5. BenchmarkLatency: enqueue → Send
 // called, goal p50 ≤ 50ms, p99 ≤ 250ms. BenchmarkIdle: RSS and CPU with COURIER_BENCH_IDLE deferred
 // messages (e.g. COURIER_BENCH_IDLE=100000; skipped when unset), goal ≤ 150MB and CPU near zero.
 

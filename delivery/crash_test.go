@@ -1,13 +1,11 @@
 package delivery
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,43 +14,26 @@ import (
 )
 
 // Real-process tests: the guarantees about kill -9 and two watchers are about processes (flock
-// ownership dies with the process), so they run internal/crashtest as child processes.
-
-var (
-	crashOnce sync.Once
-	crashDir  string
-	crashBin  string
-	crashErr  error
-)
+// ownership dies with the process), so they run crashChild as child processes: the test binary itself,
+// started with $CRASHTEST_MAILBOX set (nothing to build).
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if crashDir != "" {
-		os.RemoveAll(crashDir)
+	if os.Getenv("CRASHTEST_MAILBOX") != "" {
+		os.Exit(crashChild())
 	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 func crashBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds and runs child processes")
+		t.Skip("runs child processes")
 	}
-	crashOnce.Do(func() {
-		crashDir, crashErr = os.MkdirTemp("", "courier-crashtest-")
-		if crashErr != nil {
-			return
-		}
-		crashBin = filepath.Join(crashDir, "crashtest")
-		out, err := exec.Command("go", "build", "-o", crashBin, "./internal/crashtest").CombinedOutput()
-		if err != nil {
-			crashErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if crashErr != nil {
-		t.Fatal(crashErr)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return crashBin
+	return exe
 }
 
 type child struct {
@@ -64,7 +45,7 @@ type child struct {
 func startChild(t *testing.T, mb *mailbox.Mailbox, name, mode string) *child {
 	t.Helper()
 	c := &child{log: filepath.Join(t.TempDir(), name+".log"), out: &strings.Builder{}}
-	c.cmd = exec.Command(crashBinary(t))
+	c.cmd = exec.Command(crashBinary(t), "-test.run=^$")
 	c.cmd.Env = append(os.Environ(), "CRASHTEST_MAILBOX="+mb.Root, "CRASHTEST_LOG="+c.log, "CRASHTEST_MODE="+mode)
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {
@@ -104,6 +85,7 @@ func (c *child) stop(t *testing.T) {
 }
 
 func TestCrashMidSendIsRecovered(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	var ids []string
@@ -137,6 +119,7 @@ func TestCrashMidSendIsRecovered(t *testing.T) {
 }
 
 func TestSecondWatcherLeavesLiveClaimsAlone(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	m := f.enqueue(t, f.msg("test", "ops"))
@@ -144,7 +127,10 @@ func TestSecondWatcherLeavesLiveClaimsAlone(t *testing.T) {
 	eventually(t, 10*time.Second, "A sending", func() bool { return a.has("start " + m.ID) })
 
 	b := startChild(t, f.mb, "b", "ok")
-	time.Sleep(time.Second) // B rescans (and tries to recover stale claims) every 100ms
+	// B tries to recover stale claims at its start and at each rescan (every 100ms): await several.
+	eventually(t, 10*time.Second, "B rescanned five times", func() bool {
+		return strings.Count(strings.Join(b.lines(), "\n"), "tick") >= 5
+	})
 	if b.has("start " + m.ID) {
 		t.Fatal("B took the message A is sending")
 	}
@@ -162,6 +148,7 @@ func TestSecondWatcherLeavesLiveClaimsAlone(t *testing.T) {
 }
 
 func TestSIGTERMReleasesInFlight(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	m := f.enqueue(t, f.msg("test", "ops"))
@@ -182,6 +169,7 @@ func TestSIGTERMReleasesInFlight(t *testing.T) {
 // fixed archive, the next watcher archives it without sending it again. `courier queue` lists it as
 // sent with the error meanwhile.
 func TestCrashAfterAcceptanceNotResent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	blocker := f.mb.Dir(mailbox.Archive, "test")
@@ -218,6 +206,48 @@ func TestCrashAfterAcceptanceNotResent(t *testing.T) {
 	got := f.mustState(t, m.ID, StateSent)
 	if got.ProviderMessageID != "crash-"+m.ID || got.ErrorMessage != nil {
 		t.Errorf("archived %+v", got)
+	}
+	if c := claimFiles(t, f.mb); len(c) != 0 {
+		t.Errorf("claims left behind: %v", c)
+	}
+}
+
+// TestCrashWhileNextSendOverlapsArchive: a channel's next send starts once the previous message was
+// accepted, while its archive record may still be being written. kill -9 during that next send: the
+// accepted message is sent again at most once, and only if its archive record was not durable yet; the
+// next watcher keeps the channel's enqueue order and archives everything.
+func TestCrashWhileNextSendOverlapsArchive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.realClock()
+	var ids []string
+	for range 3 {
+		ids = append(ids, f.enqueue(t, f.msg("test", "ops")).ID)
+	}
+	a := startChild(t, f.mb, "a", "first")
+	eventually(t, 10*time.Second, "the second send in progress", func() bool { return a.has("start " + ids[1]) })
+	a.kill9(t)
+	e, err := f.mb.Find(ids[0])
+	archivedAtKill := err == nil && e.State == mailbox.Archive && !e.Claimed
+
+	b := startChild(t, f.mb, "b", "ok")
+	eventually(t, 10*time.Second, "all archived", func() bool { return countState(t, f.mb, mailbox.Archive) == 3 })
+	b.stop(t)
+	var order []string
+	for _, l := range b.lines() {
+		if id, ok := strings.CutPrefix(l, "start "); ok {
+			order = append(order, id)
+		}
+	}
+	want := ids[1:]
+	if !archivedAtKill {
+		want = ids // not durable yet: sent once more, before the later ones
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("second watcher sent %v, want %v (first message archived at the kill: %v)", order, want, archivedAtKill)
+	}
+	for _, id := range ids {
+		f.mustState(t, id, StateSent)
 	}
 	if c := claimFiles(t, f.mb); len(c) != 0 {
 		t.Errorf("claims left behind: %v", c)

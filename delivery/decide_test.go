@@ -11,6 +11,7 @@ import (
 // TestDecide: the settle rule for one attempt, without a disk. The message was created at t0-1h with
 // max_age 24h: its deadline is t0+23h.
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	pol := settlePolicy{
 		Retry:        RetryPolicy{MaxAttempts: 3, InitialDelay: 5 * time.Second, MaxDelay: time.Minute, Multiplier: 2, MaxAge: 24 * time.Hour},
 		ThrottleWait: time.Minute,

@@ -76,6 +76,9 @@ type Watcher struct {
 	metrics *metrics
 	busy    atomic.Bool
 	onReady func() // tests: called by Run after its initial scan
+	onTick  func() // tests: called by Run after each periodic rescan
+	// beforeArchive, for tests, runs on the archiver before it writes each group of archive records.
+	beforeArchive func()
 }
 
 // ErrBusy is returned by Run and Once when the Watcher is already running.

@@ -59,6 +59,7 @@ func queueItemOf(t *testing.T, mb *mailbox.Mailbox, id string) *QueueItem {
 // (archive/test is not a directory) keeps it out of the send path; the write is retried every
 // interval; `courier queue` lists it as sent with the error until the archive record is written.
 func TestArchiveFailureNeverResends(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	f.cfg.Interval = 20 * time.Millisecond
@@ -96,6 +97,7 @@ func TestArchiveFailureNeverResends(t *testing.T) {
 // left in outbound by a watcher that stopped before its archive write succeeded) is archived without
 // being sent again, even when its provider is no longer configured.
 func TestAcceptedRecordIsArchivedNotSent(t *testing.T) {
+	t.Parallel()
 	for _, configured := range []bool{true, false} {
 		t.Run(map[bool]string{true: "configured", false: "provider no longer configured"}[configured], func(t *testing.T) {
 			testAcceptedRecord(t, configured)
@@ -137,6 +139,7 @@ func testAcceptedRecord(t *testing.T, configured bool) {
 // TestReplays: an archived message copied back as pending is a duplicate; a sealed message copied
 // under a name that is not its own is tampered. Neither is sent.
 func TestReplays(t *testing.T) {
+	t.Parallel()
 	t.Run("archived copy back with status pending", func(t *testing.T) {
 		f := newFixture(t)
 		m := f.enqueue(t, f.msg("test", "ops"))
@@ -182,6 +185,7 @@ func TestReplays(t *testing.T) {
 // TestWatcherFollowsNewSealKey: after the key is replaced (the mailbox recreated by `courier init`),
 // a running watcher verifies new messages with the new key.
 func TestWatcherFollowsNewSealKey(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.realClock()
 	f.cfg.Interval = 20 * time.Millisecond
@@ -211,6 +215,7 @@ func TestWatcherFollowsNewSealKey(t *testing.T) {
 // TestProviderWaitCappedByMaxAge: Retry-After 999999999 does not park a message for 31 years: it is
 // dead-lettered at once, naming the wait.
 func TestProviderWaitCappedByMaxAge(t *testing.T) {
+	t.Parallel()
 	for _, err := range []error{&rateErr{after: 999999999 * time.Second}, &transientErr{msg: "503", after: 999999999 * time.Second}} {
 		f := newFixture(t)
 		m := f.enqueue(t, f.msg("test", "ops"))
@@ -229,6 +234,7 @@ func TestProviderWaitCappedByMaxAge(t *testing.T) {
 // that channel whose max_age deadline comes after 1h is dead-lettered then, naming the pause, and is
 // never sent.
 func TestPausedChannelNeverHoldsPastDeadline(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.cfg.Interval = time.Hour
 	f.cfg.Retry.MaxAge = 3 * time.Hour
@@ -263,6 +269,7 @@ func TestPausedChannelNeverHoldsPastDeadline(t *testing.T) {
 // TestNonRegularOutboundEntries: a directory or FIFO named *.md in outbound/ is dead-lettered, not
 // skipped, and never opened (a FIFO would block); before that, `courier queue` lists it as unreadable.
 func TestNonRegularOutboundEntries(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir, err := f.mb.EnsureDir(mailbox.Outbound, "test")
 	if err != nil {
@@ -296,6 +303,7 @@ func TestNonRegularOutboundEntries(t *testing.T) {
 // TestOversizedOutboundFile: a 300 MB (sparse) outbound file is dead-lettered under its own name from
 // its size alone; the watcher does not read it.
 func TestOversizedOutboundFile(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p := writeRaw(t, f.mb, "test", "20260207T150000_out_test_big.md", []byte("---\n"))
 	if err := os.Truncate(p, 300<<20); err != nil {
@@ -325,6 +333,7 @@ func TestOversizedOutboundFile(t *testing.T) {
 // channel was paused) releases it and reports the new deadline, so the loop does not start it again
 // and again.
 func TestExpiryJobWithLaterDeadline(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	en, err := f.watcher(t).start(context.Background(), false)

@@ -28,6 +28,8 @@ type engine struct {
 	watched     map[string]bool
 	parses      int           // files read by see (tests check that rescans do not re-read)
 	unarchived  []*unarchived // accepted by a provider, archive write failed: retried every Interval
+	arch        *archiver     // writes the archive records of accepted messages
+	archiving   int           // accepted messages handed to arch and not reported back yet
 }
 
 func (w *Watcher) start(ctx context.Context, notify bool) (*engine, error) {
@@ -56,6 +58,7 @@ func (w *Watcher) newEngine(ctx context.Context, notify bool) (*engine, error) {
 	en := &engine{w: w, claimer: claimer, results: make(chan result, w.cfg.Concurrency),
 		sendCtx: sendCtx, cancelSends: cancel, dirMod: map[string]time.Time{}, watched: map[string]bool{},
 		ix: newIndex(func(p string) Rate { return w.cfg.Providers[p].Rate })}
+	en.arch = newArchiver(claimer, w.beforeArchive)
 	en.recover()
 	if n, err := w.mb.RemoveStaleTemps(time.Hour, w.cfg.Now()); err != nil || n > 0 {
 		w.cfg.Logger.Info("removed temp files left by interrupted writes", "count", n, "err", err)
@@ -77,8 +80,14 @@ func (w *Watcher) newEngine(ctx context.Context, notify bool) (*engine, error) {
 	return en, nil
 }
 
+// close waits for the archive records of accepted messages (before Close returns the claims left to
+// the queue: an accepted message must not go back unrecorded), then releases the claim directory.
 func (en *engine) close() {
 	en.cancelSends()
+	for en.archiving > 0 {
+		en.archived(<-en.arch.done)
+	}
+	en.arch.close()
 	if en.fsw != nil {
 		en.fsw.Close()
 	}
@@ -134,6 +143,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return nil
 		case r := <-en.results:
 			en.settle(r)
+		case b := <-en.arch.done:
+			en.archived(b)
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
@@ -153,6 +164,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 			en.retryArchives()
 			en.recover()
 			en.scanAll(false)
+			if w.onTick != nil {
+				w.onTick()
+			}
 		case <-w.sweep:
 			en.recover()
 			en.scanAll(true)
@@ -179,7 +193,7 @@ func (w *Watcher) Once(ctx context.Context) (Summary, error) {
 			return en.sum, ctx.Err()
 		}
 		rateWake, _ := en.dispatch()
-		if en.inflight == 0 && rateWake.IsZero() {
+		if en.inflight == 0 && en.archiving == 0 && rateWake.IsZero() {
 			// Accepted messages whose archive write still fails go back to outbound with their
 			// acceptance recorded (status sent): the next run archives them without sending.
 			en.retryArchives()
@@ -190,6 +204,8 @@ func (w *Watcher) Once(ctx context.Context) (Summary, error) {
 		case <-ctx.Done():
 		case r := <-en.results:
 			en.settle(r)
+		case b := <-en.arch.done:
+			en.archived(b)
 		case <-timer.C:
 		}
 	}
@@ -211,7 +227,9 @@ func until(t, now time.Time, def time.Duration) time.Duration {
 func (en *engine) dispatch() (rateWake, pauseWake time.Time) {
 	now := en.w.cfg.Now()
 	en.ix.promote(now)
-	for en.inflight < en.w.cfg.Concurrency {
+	// A channel's next send starts once the previous one was accepted, while its archive record is
+	// being written; at most maxArchiving records wait.
+	for en.inflight < en.w.cfg.Concurrency && en.archiving < maxArchiving {
 		j, rw, pw := en.ix.take(now)
 		if j.e == nil {
 			return rw, pw
@@ -235,9 +253,10 @@ func (en *engine) settle(r result) {
 	}
 	switch r.outcome {
 	case outAccepted:
-		en.unarchived = append(en.unarchived, r.accepted)
+		en.archiving++
+		en.arch.add(*r.accepted)
 		en.ix.remove(e)
-	case outGone, outSent, outDead:
+	case outGone, outDead:
 		en.ix.remove(e)
 	case outDeferred, outReleased:
 		e.mod, e.size = r.mod, r.size
@@ -249,7 +268,7 @@ func (en *engine) settle(r result) {
 		en.ix.place(e, now.Add(en.w.cfg.Interval), now) // don't spin on a failing mailbox
 	}
 	switch r.outcome {
-	case outSent, outAccepted:
+	case outAccepted:
 		en.sum.Sent++
 	case outDead:
 		en.sum.DeadLettered++
@@ -279,6 +298,8 @@ func (en *engine) drain(d time.Duration) bool {
 		select {
 		case r := <-en.results:
 			en.settle(r)
+		case b := <-en.arch.done:
+			en.archived(b)
 		case <-t.C:
 			return false
 		}

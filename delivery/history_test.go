@@ -17,6 +17,7 @@ func (longRateErr) RetryAfter() time.Duration { return time.Minute }
 // A message throttled many times over its max_age stays readable: the attempts history it carries is
 // bounded, so its frontmatter never outgrows what the watcher reads back.
 func TestLongThrottleKeepsFileReadable(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	const throttled = 60

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseRate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want Rate
@@ -35,6 +36,7 @@ func TestParseRate(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	p := DefaultRetryPolicy()
 	for _, tc := range []struct {
 		n    int
@@ -59,6 +61,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestNewDefaults(t *testing.T) {
+	t.Parallel()
 	mb, err := mailbox.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

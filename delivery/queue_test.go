@@ -37,6 +37,7 @@ func queueFixture(t *testing.T) (f *fixture, sent, failed, waiting, claimed *mai
 }
 
 func TestListQueueStates(t *testing.T) {
+	t.Parallel()
 	f, sent, failed, waiting, claimed := queueFixture(t)
 	ids := func(items []QueueItem) map[string]string {
 		out := map[string]string{}
@@ -72,6 +73,7 @@ func TestListQueueStates(t *testing.T) {
 }
 
 func TestQueueItemJSON(t *testing.T) {
+	t.Parallel()
 	f, _, _, waiting, _ := queueFixture(t)
 	items, err := ListQueue(f.mb, QueueFilter{State: StatePending})
 	if err != nil || len(items) != 1 {
@@ -101,6 +103,7 @@ func TestQueueItemJSON(t *testing.T) {
 }
 
 func TestRetry(t *testing.T) {
+	t.Parallel()
 	f, sent, failed, waiting, _ := queueFixture(t)
 	now := t0.Add(48 * time.Hour)
 	done, err := Retry(f.mb, []string{failed.ID}, now)
@@ -134,6 +137,7 @@ func TestRetry(t *testing.T) {
 }
 
 func TestRetryDead(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.cfg.Providers["other"] = Provider{Sender: f.snd}
 	a := f.enqueue(t, f.msg("test", "a"))
@@ -155,6 +159,7 @@ func TestRetryDead(t *testing.T) {
 // Within a provider the queue lists messages in enqueue order (created_at, milliseconds), not in file
 // name order (names carry whole seconds and ids are hashes).
 func TestListQueueEnqueueOrder(t *testing.T) {
+	t.Parallel()
 	mb, err := mailbox.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

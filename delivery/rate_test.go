@@ -11,6 +11,7 @@ import (
 // A channel's token is spent only by a request to the provider: a message refused without a send
 // gives it back, so the next message of the channel goes at once.
 func TestRefusedMessageKeepsRateToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.cfg.Providers["test"] = Provider{Sender: f.snd, Rate: Rate{N: 1, Per: time.Hour}}
 	bad := f.msg("test", "ops") // unsealed: dead-lettered without a send
@@ -32,6 +33,7 @@ func TestRefusedMessageKeepsRateToken(t *testing.T) {
 }
 
 func TestTakeRefund(t *testing.T) {
+	t.Parallel()
 	ix := newIndex(func(string) Rate { return Rate{N: 1, Per: time.Minute} })
 	var es []*entry
 	for _, name := range []string{"1.md", "2.md", "3.md"} {

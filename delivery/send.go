@@ -15,8 +15,7 @@ type outcome int
 
 const (
 	outGone     outcome = iota // another watcher claimed it first, or it vanished
-	outSent                    // archived
-	outAccepted                // accepted by the provider, archive write failed: kept claimed, retried
+	outAccepted                // accepted by the provider: kept claimed until the archiver writes its record
 	outDead                    // dead-lettered
 	outDeferred                // back in outbound with next_retry_at (transient failure or rate limit)
 	outReleased                // back in outbound unchanged (not due yet, or shutdown)
@@ -36,7 +35,7 @@ type result struct {
 	deadline time.Time
 	// requested is set once Send was called: the channel's rate token is spent.
 	requested bool
-	accepted  *unarchived // outAccepted: what the loop retries
+	accepted  *archiveJob // outAccepted: what the archiver writes
 }
 
 // unarchived is a message the provider accepted whose archive record is not written yet. Its file
@@ -189,26 +188,34 @@ func (en *engine) apply(claimed string, m *mailbox.Message, res result, v verdic
 	}
 }
 
-// archive records a provider's acceptance. When the archive write fails the acceptance is recorded
-// in the claimed file (status sent), which stays claimed: the loop retries the archive write and no
-// watcher sends the message again (docs/protocol.md, "Guarantees").
+// archive hands a provider's acceptance to the archiver: the message stays in this watcher's claim
+// directory (no watcher sends it again) until its archive record is written, while its channel moves
+// on to the next message (docs/protocol.md, "Guarantees").
 func (en *engine) archive(claimed string, m *mailbox.Message, res result, now time.Time, pmid string) result {
-	log := en.w.cfg.Logger.With("msg_id", m.ID, "provider", res.e.provider)
-	if _, err := en.claimer.Archive(claimed, m, now, pmid); err != nil {
-		reason := "accepted by the provider; writing its archive record failed (retrying): " + en.w.cfg.Redact(err.Error())
-		if rerr := en.claimer.RecordAccepted(claimed, m, now, pmid, reason); rerr != nil {
+	en.w.metrics.sent(res.e.provider)
+	res.outcome = outAccepted
+	res.accepted = &archiveJob{e: res.e, claimed: claimed, m: m, now: now, pmid: pmid}
+	return res
+}
+
+// archived takes a group the archiver wrote. When a message's archive write failed its acceptance
+// is recorded in the claimed file (status sent), which stays claimed: retryArchives tries the archive
+// write again every Interval and no watcher sends the message again (docs/protocol.md, "Guarantees").
+func (en *engine) archived(batch []archiveJob) {
+	en.archiving -= len(batch)
+	for _, j := range batch {
+		log := en.w.cfg.Logger.With("msg_id", j.m.ID, "provider", j.e.provider)
+		if j.err == nil {
+			log.Info("sent", "provider_message_id", j.m.ProviderMessageID)
+			continue
+		}
+		reason := "accepted by the provider; writing its archive record failed (retrying): " + en.w.cfg.Redact(j.err.Error())
+		if rerr := en.claimer.RecordAccepted(j.claimed, j.m, j.now, j.pmid, reason); rerr != nil {
 			log.Error("recording the acceptance failed too; kept claimed (a crash now may send it once more)", "err", rerr)
 		}
-		log.Error("archive failed; kept out of the send path, retrying the write every interval", "err", err)
-		en.w.metrics.sent(res.e.provider)
-		res.outcome = outAccepted
-		res.accepted = &unarchived{claimed: claimed, m: m, logged: en.w.cfg.Now()}
-		return res
+		log.Error("archive failed; kept out of the send path, retrying the write every interval", "err", j.err)
+		en.unarchived = append(en.unarchived, &unarchived{claimed: j.claimed, m: j.m, logged: en.w.cfg.Now()})
 	}
-	en.w.metrics.sent(res.e.provider)
-	log.Info("sent", "provider_message_id", m.ProviderMessageID)
-	res.outcome = outSent
-	return res
 }
 
 // retryArchives tries again to write the archive records of accepted messages. A failure is logged

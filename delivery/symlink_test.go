@@ -12,6 +12,7 @@ import (
 // A symlink in outbound/ was not enqueued by courier: it is dead-lettered without being followed,
 // never skipped in silence.
 func TestSymlinkInOutboundDeadLettered(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	e, _ := f.find(t, m.ID)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestSuccessArchives(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	sum := f.once(t, f.watcher(t))
@@ -42,6 +43,7 @@ func TestSuccessArchives(t *testing.T) {
 }
 
 func TestTransientThenSuccess(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	f.snd.script[m.ID] = []error{errServer, errServer}
@@ -98,6 +100,7 @@ func (f *fixture) drive(t *testing.T, w *Watcher, n int, step time.Duration) Sum
 }
 
 func TestAttemptsExhausted(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	f.snd.always = errServer
@@ -119,6 +122,7 @@ func TestAttemptsExhausted(t *testing.T) {
 }
 
 func TestPermanentRedacted(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.cfg.Redact = func(s string) string { return strings.ReplaceAll(s, "tok-123", "[redacted]") }
 	m := f.enqueue(t, f.msg("test", "ops"))
@@ -141,6 +145,7 @@ func TestPermanentRedacted(t *testing.T) {
 }
 
 func TestRateLimited(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		after    time.Duration
@@ -181,6 +186,7 @@ func TestRateLimited(t *testing.T) {
 }
 
 func TestRetryAfterLongerThanBackoffWins(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	f.snd.script[m.ID] = []error{&transientErr{msg: "503", after: time.Hour}}
@@ -192,6 +198,7 @@ func TestRetryAfterLongerThanBackoffWins(t *testing.T) {
 }
 
 func TestMaxAge(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -215,6 +222,7 @@ func TestMaxAge(t *testing.T) {
 }
 
 func TestRefusedWithoutSending(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		prepare func(t *testing.T, f *fixture) string // returns the id
@@ -282,6 +290,7 @@ func writeRaw(t *testing.T, mb *mailbox.Mailbox, provider, name string, data []b
 }
 
 func TestUnparseableDeadLetteredWithSidecar(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	writeRaw(t, f.mb, "test", "20260207T150000_out_test_garbage.md", []byte("no frontmatter here\n"))
 	if sum := f.once(t, f.watcher(t)); sum != (Summary{DeadLettered: 1}) {
@@ -300,6 +309,7 @@ func TestUnparseableDeadLetteredWithSidecar(t *testing.T) {
 }
 
 func TestScheduleAtNotSentUntilDue(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.msg("test", "ops")
 	m.Options = &mailbox.Options{ScheduleAt: mailbox.Ptr(t0.Add(time.Hour))}
@@ -318,6 +328,7 @@ func TestScheduleAtNotSentUntilDue(t *testing.T) {
 }
 
 func TestPanicIsPermanent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.enqueue(t, f.msg("test", "ops"))
 	other := f.enqueue(t, f.msg("test", "other"))
@@ -337,6 +348,7 @@ func TestPanicIsPermanent(t *testing.T) {
 }
 
 func TestOnceSummary(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ok := f.enqueue(t, f.msg("test", "a"))
 	tr := f.enqueue(t, f.msg("test", "b"))
@@ -353,6 +365,7 @@ func TestOnceSummary(t *testing.T) {
 }
 
 func TestRescanDoesNotReparse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	m := f.msg("test", "ops")
 	m.Options = &mailbox.Options{ScheduleAt: mailbox.Ptr(t0.Add(time.Hour))}
@@ -384,6 +397,7 @@ func TestRescanDoesNotReparse(t *testing.T) {
 // TestArchivedCopyNotResent: an archive record copied back into outbound (sealed, correctly named,
 // status sent) is dead-lettered as tampered, not sent a second time; the archive record is untouched.
 func TestArchivedCopyNotResent(t *testing.T) {
+	t.Parallel()
 	for _, rename := range []bool{false, true} {
 		f := newFixture(t)
 		m := f.enqueue(t, f.msg("test", "ops"))

@@ -102,11 +102,7 @@ func (c *Claimer) settle(claimed string, s State, m *Message) (string, error) {
 // A message whose acceptance RecordAccepted already recorded keeps that record's sent_at and
 // provider_message_id.
 func (c *Claimer) Archive(claimed string, m *Message, now time.Time, providerMsgID string) (string, error) {
-	if m.Status != StatusSent || m.SentAt == nil {
-		m.SentAt, m.ProviderMessageID = Ptr(now), providerMsgID
-	}
-	m.Status, m.NextRetryAt = StatusSent, nil
-	m.SetError("")
+	markSent(m, now, providerMsgID)
 	return c.settle(claimed, Archive, m)
 }
 

@@ -12,6 +12,7 @@ import (
 )
 
 func TestClaim(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	e := mustEnqueue(t, mb, sampleMessage("out_slack_000000000001"))
 	before, _ := os.ReadFile(e.Path)
@@ -52,6 +53,7 @@ func TestClaim(t *testing.T) {
 }
 
 func TestClaimRace(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	for i := range 100 {
 		mustEnqueue(t, mb, sampleMessage(fmt.Sprintf("out_slack_%012d", i)))
@@ -135,6 +137,7 @@ func claimOne(t *testing.T, mb *Mailbox, id string) (*Claimer, string, *Message)
 }
 
 func TestSettle(t *testing.T) {
+	t.Parallel()
 	now := t0.Add(10 * time.Minute)
 	retryAt := t0.Add(20 * time.Minute)
 	tests := []struct {
@@ -224,6 +227,7 @@ func TestSettle(t *testing.T) {
 }
 
 func TestDeadLetterRaw(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	dir, err := mb.EnsureDir(Outbound, "slack")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // TestArchived: Archived answers from archive/ file names, sees messages archived after its first
 // call, and does not re-list an unchanged directory.
 func TestArchived(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	m := sampleMessage("out_slack_0000000000a1")
 	if ok, err := mb.Archived(m.ID); ok || err != nil {
@@ -60,6 +61,7 @@ func TestArchived(t *testing.T) {
 // TestSealerFollowsKeyChange: a replaced key file is loaded on the next call; an unchanged one is
 // not re-read.
 func TestSealerFollowsKeyChange(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	s1, err := mb.Sealer()
 	if err != nil {
@@ -89,6 +91,7 @@ func TestSealerFollowsKeyChange(t *testing.T) {
 // TestReadRefusesWithoutReading: a sparse 300 MB file is refused from its size (nothing is
 // allocated for it), a FIFO without blocking, a directory as not regular.
 func TestReadRefusesWithoutReading(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.md")
 	if err := os.WriteFile(big, []byte("---\n"), 0o600); err != nil {
@@ -128,6 +131,7 @@ func TestReadRefusesWithoutReading(t *testing.T) {
 
 // TestListAllIncludesIrregular: List keeps to regular files; ListAll names every *.md entry.
 func TestListAllIncludesIrregular(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	dir, err := mb.EnsureDir(Outbound, "slack")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 // A draft at the frontmatter limit, once stamped and carrying a full history of long failures, still
 // reads back: neither the history nor error_message can push it out of what Parse accepts.
 func TestLargeMessageWithFullHistoryReadsBack(t *testing.T) {
+	t.Parallel()
 	m := withWatcherFields(sampleMessage("out_slack_000000000001"))
 	m.Metadata = MetadataOf(map[string]any{"blob": strings.Repeat("m", MaxFrontmatter-200)})
 	long := strings.Repeat("é", 4000) // 8000 bytes: cut at a rune boundary

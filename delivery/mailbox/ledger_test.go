@@ -11,6 +11,7 @@ import (
 )
 
 func TestLedger(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	const draft, blob = ".monoco/drafts/FEAT-0172/reply.md", "0123456789abcdef0123456789abcdef01234567"
 
@@ -52,6 +53,7 @@ func TestLedger(t *testing.T) {
 }
 
 func TestLedgerTornOrForeignReadsAsAbsent(t *testing.T) {
+	t.Parallel()
 	const draft, blob = "d.md", "b1"
 	for name, content := range map[string]string{
 		"empty":   "",
@@ -74,6 +76,7 @@ func TestLedgerTornOrForeignReadsAsAbsent(t *testing.T) {
 }
 
 func TestExists(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	check := func(t *testing.T, provider, name string, want bool) {
 		t.Helper()
@@ -112,6 +115,7 @@ func TestExists(t *testing.T) {
 }
 
 func TestLockDeliverSerialises(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	release1, err := mb.LockDeliver()
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestOpenCreatesLayout(t *testing.T) {
+	t.Parallel()
 	old := syscall.Umask(0o022)
 	t.Cleanup(func() { syscall.Umask(old) })
 
@@ -44,7 +45,7 @@ func TestOpenCreatesLayout(t *testing.T) {
 	assertMode(t, filepath.Join(root, "outbound", "slack"), 0o700)
 }
 
-func TestOpenRelativeRoot(t *testing.T) {
+func TestOpenRelativeRoot(t *testing.T) { // not parallel: it changes the working directory
 	dir := t.TempDir()
 	t.Chdir(dir)
 	mb, err := Open("mb")
@@ -59,6 +60,7 @@ func TestOpenRelativeRoot(t *testing.T) {
 }
 
 func TestEnqueue(t *testing.T) {
+	t.Parallel()
 	old := syscall.Umask(0o022)
 	t.Cleanup(func() { syscall.Umask(old) })
 	mb := newMailbox(t)
@@ -87,6 +89,7 @@ func TestEnqueue(t *testing.T) {
 }
 
 func TestEnqueueRejectsInvalidNames(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, provider, id string
 	}{
@@ -131,6 +134,7 @@ func TestEnqueueRejectsInvalidNames(t *testing.T) {
 }
 
 func TestValidNames(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"slack", "file", "dingtalk", "wecom_bot", "a-1", "x"} {
 		if !ValidProvider(p) {
 			t.Errorf("ValidProvider(%q) = false", p)
@@ -154,6 +158,7 @@ func TestValidNames(t *testing.T) {
 }
 
 func TestNewID(t *testing.T) {
+	t.Parallel()
 	a, b := NewID("slack"), NewID("slack")
 	if a == b {
 		t.Errorf("NewID twice gave %s", a)
@@ -167,6 +172,7 @@ func TestNewID(t *testing.T) {
 }
 
 func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	path := filepath.Join(mb.Root, "outbound", "f.md")
 
@@ -252,6 +258,7 @@ func TestWriteFileAtomic(t *testing.T) {
 }
 
 func TestRenameDurable(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	from, to := filepath.Join(dir, "a"), filepath.Join(dir, "sub", "b")
 	if err := os.Mkdir(filepath.Dir(to), 0o700); err != nil {
@@ -276,6 +283,7 @@ func TestRenameDurable(t *testing.T) {
 }
 
 func TestListAndFind(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	pending := mustEnqueue(t, mb, sampleMessage("out_slack_000000000001"))
 	m2 := sampleMessage("out_email_000000000002")
@@ -406,6 +414,7 @@ func TestListAndFind(t *testing.T) {
 }
 
 func TestIsMessageName(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]bool{
 		"20260207T150232_out_x_1.md": true, ".x.md": false, "x.md.reason": false, ".x.md.reason": false,
 		"x.txt": false, "x.md~": false,

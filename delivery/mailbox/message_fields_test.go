@@ -9,6 +9,7 @@ import (
 )
 
 func TestTimestamps(t *testing.T) {
+	t.Parallel()
 	tsLine := func(key, value string) *regexp.Regexp {
 		return regexp.MustCompile(`(?m)^\s*` + key + `: "?` + regexp.QuoteMeta(value) + `"?$`)
 	}
@@ -95,6 +96,7 @@ func TestTimestamps(t *testing.T) {
 }
 
 func TestNullFields(t *testing.T) {
+	t.Parallel()
 	m := sampleMessage("out_slack_0123456789ab")
 	m.SetError("x")
 	m.SetError("") // "" means null
@@ -117,6 +119,7 @@ func TestNullFields(t *testing.T) {
 }
 
 func TestParseRejectsUnknownKeys(t *testing.T) {
+	t.Parallel()
 	for name, in := range map[string]string{
 		"top level":       "---\nid: a\nbogus: 1\n---\n",
 		"in source":       "---\nid: a\nsource:\n  item: X\n  bogus: 1\n---\n",
@@ -133,6 +136,7 @@ func TestParseRejectsUnknownKeys(t *testing.T) {
 }
 
 func TestParseRejectsBadYAML(t *testing.T) {
+	t.Parallel()
 	for name, in := range map[string]string{
 		"empty frontmatter": "---\n---\nbody",
 		"not a mapping":     "---\n- a\n- b\n---\n",
@@ -150,6 +154,7 @@ func TestParseRejectsBadYAML(t *testing.T) {
 }
 
 func TestSplitFrontmatterErrors(t *testing.T) {
+	t.Parallel()
 	big := func(n int) string { // a frontmatter of exactly n bytes made of comment lines
 		var b strings.Builder
 		for b.Len() < n {
@@ -227,6 +232,7 @@ func TestSplitFrontmatterErrors(t *testing.T) {
 }
 
 func TestMessageAccessors(t *testing.T) {
+	t.Parallel()
 	m := &Message{CreatedAt: At(t0)}
 	if !m.Due().IsZero() || !m.FirstDue().Equal(t0) {
 		t.Errorf("no schedule: Due %v FirstDue %v", m.Due(), m.FirstDue())
@@ -243,6 +249,7 @@ func TestMessageAccessors(t *testing.T) {
 
 // yaml.v3 writes the string "<<" as a plain merge key; Marshal must quote it so the file reads back.
 func TestMetadataMergeKeyRoundTrip(t *testing.T) {
+	t.Parallel()
 	m := sampleMessage("out_slack_0123456789ab")
 	m.Metadata = MetadataOf(map[string]any{"<<": "x", "list": []any{map[string]any{"<<": 1}}, "v": "<<"})
 	data, err := Marshal(m)

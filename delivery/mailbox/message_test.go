@@ -7,6 +7,7 @@ import (
 )
 
 func TestMarshalParseRoundTrip(t *testing.T) {
+	t.Parallel()
 	minimal := &Message{ID: "out_file_000000000001", Provider: "file", To: []string{"x"},
 		ContentType: ContentText, CorrelationID: "c", Direction: "outbound", CreatedAt: At(t0),
 		Status: StatusPending}
@@ -44,6 +45,7 @@ func TestMarshalParseRoundTrip(t *testing.T) {
 }
 
 func TestBodyRoundTrip(t *testing.T) {
+	t.Parallel()
 	bodies := map[string]string{
 		"empty":                   "",
 		"no trailing newline":     "just text",
@@ -83,6 +85,7 @@ func TestBodyRoundTrip(t *testing.T) {
 }
 
 func TestParseHandWritten(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		in       string
@@ -119,6 +122,7 @@ func TestParseHandWritten(t *testing.T) {
 }
 
 func TestFrontmatterValuesContainingDashes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		edit func(m *Message)
@@ -159,6 +163,7 @@ func TestFrontmatterValuesContainingDashes(t *testing.T) {
 }
 
 func TestMarshalCanonicalKeyOrder(t *testing.T) {
+	t.Parallel()
 	m := withWatcherFields(sampleMessage("out_slack_0123456789ab"))
 	m.Seal = "v1:00"
 	data, err := Marshal(m)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRelease(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	c, claimed, _ := claimOne(t, mb, "out_slack_000000000001")
 	before, _ := os.ReadFile(claimed)
@@ -30,6 +31,7 @@ func TestRelease(t *testing.T) {
 }
 
 func TestClaimerCloseReturnsClaims(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	c, claimed, _ := claimOne(t, mb, "out_slack_000000000001")
 	if err := c.Close(); err != nil {
@@ -44,6 +46,7 @@ func TestClaimerCloseReturnsClaims(t *testing.T) {
 }
 
 func TestRecoverStaleLeavesLiveClaims(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	_, claimed, _ := claimOne(t, mb, "out_slack_000000000001")
 	// Another watcher in the same process, with its own Mailbox value.
@@ -81,6 +84,7 @@ func staleClaim(t *testing.T, mb *Mailbox, owner string, e Entry, withLock bool)
 }
 
 func TestRecoverStale(t *testing.T) {
+	t.Parallel()
 	for _, withLock := range []bool{true, false} {
 		t.Run(fmt.Sprintf("lock file %v", withLock), func(t *testing.T) {
 			mb := newMailbox(t)
@@ -162,6 +166,7 @@ func TestHelperClaimer(t *testing.T) {
 }
 
 func TestRecoverStaleDeadProcess(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"kill", "exit"} {
 		t.Run(mode, func(t *testing.T) {
 			mb := newMailbox(t)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRequeue(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	c, claimed, m := claimOne(t, mb, "out_slack_000000000001")
 	m.RetryCount = 3
@@ -85,6 +86,7 @@ func TestRequeue(t *testing.T) {
 }
 
 func TestRequeueUnparseable(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	dir, err := mb.EnsureDir(Outbound, "slack")
 	if err != nil {
@@ -132,6 +134,7 @@ func TestRequeueUnparseable(t *testing.T) {
 }
 
 func TestRequeueRefusesOtherStates(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	pending := mustEnqueue(t, mb, sampleMessage("out_slack_000000000001"))
 	c, claimed, m := claimOne(t, mb, "out_slack_000000000002")
@@ -159,6 +162,7 @@ func TestRequeueRefusesOtherStates(t *testing.T) {
 // the message may then be sent and archived. Requeueing the leftover dead letter must not queue the
 // message again: it only removes the stale copy.
 func TestRequeueStaleDeadLetterCopy(t *testing.T) {
+	t.Parallel()
 	for _, where := range []State{Archive, Outbound} {
 		t.Run(string(where), func(t *testing.T) {
 			mb := newMailbox(t)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSealKeyCreatedOnFirstUse(t *testing.T) {
+	t.Parallel()
 	old := syscall.Umask(0o022)
 	t.Cleanup(func() { syscall.Umask(old) })
 	mb := newMailbox(t)
@@ -53,6 +54,7 @@ func TestSealKeyCreatedOnFirstUse(t *testing.T) {
 }
 
 func TestLoadSealerCorruptKey(t *testing.T) {
+	t.Parallel()
 	for name, content := range map[string]string{"not hex": "zz\n", "too short": "abcd\n", "empty": ""} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "seal.key")
@@ -73,6 +75,7 @@ func TestLoadSealerCorruptKey(t *testing.T) {
 }
 
 func TestLoadSealerConcurrentFirstUse(t *testing.T) {
+	t.Parallel()
 	for round := range 20 {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "seal.key")
@@ -138,6 +141,7 @@ func roundTrip(t *testing.T, m *Message) *Message {
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	s, err := mb.Sealer()
 	if err != nil {
@@ -244,6 +248,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestSealStateString(t *testing.T) {
+	t.Parallel()
 	for st, want := range map[SealState]string{Sealed: "sealed", Unsealed: "unsealed", Tampered: "tampered"} {
 		if st.String() != want {
 			t.Errorf("%d.String() = %q", st, st.String())
@@ -254,6 +259,7 @@ func TestSealStateString(t *testing.T) {
 // A message without `to` is written as `to: []`, which reads back as an empty list; the seal must
 // not tell the two apart, or the message is dead-lettered as tampered after its first re-read.
 func TestSealNilToSurvivesRoundTrip(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	s, err := mb.Sealer()
 	if err != nil {
@@ -269,6 +275,7 @@ func TestSealNilToSurvivesRoundTrip(t *testing.T) {
 
 // Metadata that has no JSON form must not leave the other fields unprotected.
 func TestSealUnencodableMetadata(t *testing.T) {
+	t.Parallel()
 	tests := map[string]any{
 		"NaN":                          math.NaN(),
 		"infinity":                     math.Inf(1),

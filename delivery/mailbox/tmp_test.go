@@ -10,6 +10,7 @@ import (
 // A crash between creating a temp file and renaming it leaves the temp file behind; RemoveStaleTemps
 // deletes it once it is old, and never touches a fresh one (a write in progress).
 func TestRemoveStaleTemps(t *testing.T) {
+	t.Parallel()
 	mb, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
