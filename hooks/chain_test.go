@@ -32,6 +32,7 @@ func huskyRepo(t *testing.T) *repo {
 }
 
 func TestChainedHookKeepsItsName(t *testing.T) {
+	t.Parallel()
 	r := huskyRepo(t)
 	h := r.open()
 	if h.HooksTracked {
@@ -84,6 +85,7 @@ func TestChainedHookKeepsItsName(t *testing.T) {
 }
 
 func TestChainedShellScriptSeesTheHookAsItsName(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	out := filepath.Join(t.TempDir(), "out")
@@ -103,6 +105,7 @@ func TestChainedShellScriptSeesTheHookAsItsName(t *testing.T) {
 // A hook saved with Windows line endings names the interpreter "/bin/sh\r": git cannot run it, and
 // neither can courier, but courier says why instead of "no such file or directory".
 func TestChainedHookWithWindowsLineEndings(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	r.install(h)

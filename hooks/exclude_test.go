@@ -9,6 +9,7 @@ import (
 )
 
 func TestExclude(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	path := filepath.Join(h.CommonDir, "info", "exclude")

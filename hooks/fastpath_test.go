@@ -60,6 +60,7 @@ func (r *repo) wantStarted(what string, want ...string) {
 }
 
 func TestFastPathNoDraftStartsNothing(t *testing.T) {
+	t.Parallel()
 	r, _ := fastRepo(t)
 	r.write("src/main.go", "package main\n")
 	r.commit("code")
@@ -73,6 +74,7 @@ func TestFastPathNoDraftStartsNothing(t *testing.T) {
 }
 
 func TestFastPathStartsCourierForDrafts(t *testing.T) {
+	t.Parallel()
 	r, _ := fastRepo(t)
 	r.write(draftA, validMD)
 	r.commit("add draft")
@@ -110,6 +112,7 @@ func TestFastPathStartsCourierForDrafts(t *testing.T) {
 // `git commit -a` and `git commit PATH` hand the hook a temporary index ($GIT_INDEX_FILE): the fast path
 // must read it, not .git/index, or it misses the draft and courier never blocks the invalid one.
 func TestFastPathReadsTheIndexGitHandsTheHook(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -134,6 +137,7 @@ func TestFastPathReadsTheIndexGitHandsTheHook(t *testing.T) {
 }
 
 func TestFastPathAmendAndRebase(t *testing.T) {
+	t.Parallel()
 	r, _ := fastRepo(t)
 	r.write("a.txt", "a\n")
 	r.commit("a")
@@ -162,6 +166,7 @@ func TestFastPathAmendAndRebase(t *testing.T) {
 }
 
 func TestFastPathRootCommit(t *testing.T) {
+	t.Parallel()
 	for _, withDraft := range []bool{false, true} {
 		r := newRepo(t)
 		h := r.open()
@@ -182,6 +187,7 @@ func TestFastPathRootCommit(t *testing.T) {
 // A merge commit concluded with `git commit` runs pre-commit (the merged drafts are staged against
 // HEAD, so courier validates them) and post-commit, where courier delivers nothing for a merge.
 func TestFastPathMergeCommit(t *testing.T) {
+	t.Parallel()
 	r, _ := fastRepo(t)
 	r.git("checkout", "-q", "-b", "feat")
 	r.write(draftA, validMD)
@@ -198,6 +204,7 @@ func TestFastPathMergeCommit(t *testing.T) {
 // Paths courier must see although they are no valid draft: the mailbox (refused), misplaced drafts
 // (warned about), a symlink or submodule where a draft belongs (invalid), drafts of a configured pattern.
 func TestFastPathStartsCourierForMailboxAndMisplacedPaths(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{
 		".monoco/mailbox/outbound/out_file_0123456789ab.json",
 		"Issues/Feature/work/FEAT-1/drafts/x.md",
@@ -238,6 +245,7 @@ func TestFastPathStartsCourierForMailboxAndMisplacedPaths(t *testing.T) {
 
 // Environment variables that change how git reads pathspecs must not blind the fast path.
 func TestFastPathIgnoresPathspecEnvironment(t *testing.T) {
+	t.Parallel()
 	for _, env := range []string{"GIT_LITERAL_PATHSPECS=1", "GIT_NOGLOB_PATHSPECS=1", "GIT_ICASE_PATHSPECS=1"} {
 		t.Run(env, func(t *testing.T) {
 			r, _ := fastRepo(t)
@@ -254,6 +262,7 @@ func TestFastPathIgnoresPathspecEnvironment(t *testing.T) {
 // A project's pre-commit hook that stages a draft itself (a formatter, a generator) runs before courier
 // looks; the fast path looks again after it.
 func TestFastPathSeesDraftsStagedByTheChainedHook(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "hello\n")
 	r.commit("root")
@@ -273,6 +282,7 @@ func TestFastPathSeesDraftsStagedByTheChainedHook(t *testing.T) {
 }
 
 func TestFastPathRunsTheChainedHookAlone(t *testing.T) {
+	t.Parallel()
 	r := huskyRepo(t)
 	h := r.open()
 	installFast(t, r, h)
@@ -296,6 +306,7 @@ func TestFastPathRunsTheChainedHookAlone(t *testing.T) {
 
 // With COURIER_SKIP=1 the hook script names what courier did not look at, without starting it.
 func TestFastPathSkipNamesTheDrafts(t *testing.T) {
+	t.Parallel()
 	r, _ := fastRepo(t)
 	r.write(draftA, noToMD)
 	r.git("add", draftA)
@@ -329,6 +340,7 @@ func TestFastPathSkipNamesTheDrafts(t *testing.T) {
 // Git runs hooks at the top of the worktree whatever the directory of `git commit`, and exports
 // GIT_DIR and GIT_WORK_TREE when they were given; the pathspecs are relative to that top.
 func TestFastPathFromElsewhere(t *testing.T) {
+	t.Parallel()
 	r, _ := fastRepo(t)
 	r.write("src/sub/x.txt", "x\n")
 	r.commit("sub")

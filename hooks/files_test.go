@@ -11,6 +11,7 @@ import (
 )
 
 func TestStagedFilesReadsTheGivenIndex(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write(draftA, validMD)
 	r.write("other.txt", "o\n")
@@ -51,6 +52,7 @@ func TestStagedFilesReadsTheGivenIndex(t *testing.T) {
 // runHook calls hooks.Run in-process with the fake actions and returns exit code, stdout, stderr and log.
 
 func TestStagedFilesSplitIndex(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")
@@ -69,6 +71,7 @@ func TestStagedFilesSplitIndex(t *testing.T) {
 }
 
 func TestCommitFiles(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	c := "Issues/Fixes/work/FIX-0002/drafts/c.md"
 	r.write(draftA, validMD)
@@ -134,6 +137,7 @@ func TestCommitFiles(t *testing.T) {
 }
 
 func TestRewrittenFiles(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")

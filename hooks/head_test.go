@@ -20,6 +20,7 @@ func head(t *testing.T, dir string) (string, string, error) {
 }
 
 func TestHead(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.git("checkout", "-q", "-b", "feat/FEAT-0172-unborn")
 

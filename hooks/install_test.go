@@ -16,6 +16,7 @@ var hookNames = []string{"pre-commit", "post-commit", "post-rewrite"}
 const marker = "# courier-hook v1 — managed by courier; remove with: courier hooks uninstall"
 
 func TestInstallStatusUninstallPlainRepo(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	samples := snapshot(t, h.HooksDir)
@@ -75,6 +76,7 @@ func TestInstallStatusUninstallPlainRepo(t *testing.T) {
 }
 
 func TestInstallCreatesMissingHooksDir(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	if err := os.RemoveAll(h.HooksDir); err != nil {
@@ -88,6 +90,7 @@ func TestInstallCreatesMissingHooksDir(t *testing.T) {
 }
 
 func TestInstallTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	r.install(h)
@@ -102,6 +105,7 @@ func TestInstallTwiceChangesNothing(t *testing.T) {
 }
 
 func TestInstallUpdatesOlderCourierHookInPlace(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	old := filepath.Join(t.TempDir(), "old-courier")
@@ -130,6 +134,7 @@ func TestInstallUpdatesOlderCourierHookInPlace(t *testing.T) {
 }
 
 func TestUnrecognisedCourierHookNeedsForce(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	future := "#!/bin/sh\n# courier-hook v9 — managed by a future courier\nexec courier hooks run pre-commit \"$@\"\n"
@@ -173,6 +178,7 @@ func writeForeign(t *testing.T, path, script string, mode os.FileMode) {
 }
 
 func TestForeignHooksChainedAndRestored(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	pc := filepath.Join(h.HooksDir, "pre-commit")
@@ -233,6 +239,7 @@ func TestForeignHooksChainedAndRestored(t *testing.T) {
 }
 
 func TestUninstallLeavesForeignHooksAlone(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	writeForeign(t, filepath.Join(h.HooksDir, "post-commit"), "#!/bin/sh\necho mine\n", 0o755)
@@ -252,6 +259,7 @@ func TestUninstallLeavesForeignHooksAlone(t *testing.T) {
 // Someone (or a hook manager) replaced courier's hook with another foreign one: installing again
 // chains the newest, keeps the earlier one once under a numbered name and says so; nothing is lost.
 func TestSecondForeignHookIsNotLost(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	pc := filepath.Join(h.HooksDir, "pre-commit")
@@ -310,6 +318,7 @@ func TestSecondForeignHookIsNotLost(t *testing.T) {
 }
 
 func TestUninstallDoesNotOverwriteAForeignHook(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	pc := filepath.Join(h.HooksDir, "pre-commit")
@@ -331,6 +340,7 @@ func TestUninstallDoesNotOverwriteAForeignHook(t *testing.T) {
 }
 
 func TestStatusWarnings(t *testing.T) {
+	t.Parallel()
 	t.Run("core.hooksPath set after install", func(t *testing.T) {
 		r := newRepo(t)
 		r.install(r.open())

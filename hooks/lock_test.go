@@ -13,6 +13,7 @@ import (
 // Two `courier hooks install` at once (e.g. agents in two worktrees of one repository) must not both
 // move the foreign hook aside: the second rename would put courier's hook over the preserved one.
 func TestConcurrentInstallKeepsTheForeignHook(t *testing.T) {
+	t.Parallel()
 	for round := 0; round < 20; round++ {
 		r := newRepo(t)
 		h := r.open()

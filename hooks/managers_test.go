@@ -276,6 +276,7 @@ func TestPreCommitCyclesReal(t *testing.T)      { testManagerCycles(t, realPreCo
 // courier's to pre-commit.legacy; every hook still runs, and uninstalling courier leaves the project's
 // hook at pre-commit.legacy, as `pre-commit install` alone would have.
 func TestPreCommitOverAProjectHook(t *testing.T) {
+	t.Parallel()
 	for _, m := range []manager{simulatedPreCommit, {name: "real"}} {
 		t.Run(m.name, func(t *testing.T) {
 			if m.name == "real" {
@@ -323,6 +324,7 @@ func TestPreCommitOverAProjectHook(t *testing.T) {
 // Hooks installed by an earlier courier chained pre-commit's hook: installing again puts pre-commit's
 // back and courier's beside it as pre-commit.legacy, so that the next `pre-commit install` keeps both.
 func TestInstallMovesAChainedPreCommitHookBack(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	simulatedPreCommit.install(t, r)
@@ -351,6 +353,7 @@ func TestInstallMovesAChainedPreCommitHookBack(t *testing.T) {
 
 // `install --force` cycles of earlier couriers left identical numbered copies; installing drops them.
 func TestInstallDropsIdenticalNumberedCopies(t *testing.T) {
+	t.Parallel()
 	r := huskyRepo(t)
 	h := r.open()
 	r.install(h)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestOpenPlainRepoFromSubdirectory(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("a/b/c.txt", "x\n")
 	got, err := hooks.Open(filepath.Join(r.dir, "a", "b"))
@@ -26,6 +27,7 @@ func TestOpenPlainRepoFromSubdirectory(t *testing.T) {
 }
 
 func TestOpenOutsideRepository(t *testing.T) {
+	t.Parallel()
 	_, err := hooks.Open(t.TempDir())
 	if !errors.Is(err, hooks.ErrNotRepo) {
 		t.Fatalf("Open outside a repository: err = %v, want ErrNotRepo", err)
@@ -49,6 +51,7 @@ func commitRunsCourier(t *testing.T, r *repo, draft string) {
 }
 
 func TestCoreHooksPath(t *testing.T) {
+	t.Parallel()
 	abs := filepath.Join(t.TempDir(), "shared-hooks")
 	for _, tc := range []struct {
 		name, value string
@@ -102,6 +105,7 @@ func TestGlobalCoreHooksPath(t *testing.T) {
 }
 
 func TestTrackedHooksDirNeedsForce(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	husky := "#!/bin/sh\necho husky\n"
 	r.write(".husky/pre-push", husky)
@@ -129,6 +133,7 @@ func TestTrackedHooksDirNeedsForce(t *testing.T) {
 }
 
 func TestLinkedWorktree(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("init")
@@ -169,6 +174,7 @@ func TestLinkedWorktree(t *testing.T) {
 }
 
 func TestSubmodule(t *testing.T) {
+	t.Parallel()
 	sub := newRepo(t)
 	sub.write("README.md", "# sub\n")
 	sub.commit("init sub")
@@ -199,6 +205,7 @@ func TestSubmodule(t *testing.T) {
 }
 
 func TestOpenWithoutWorktree(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	gitDir := filepath.Join(r.dir, ".git")
 	h, err := hooks.Open(filepath.Join(gitDir, "hooks"))

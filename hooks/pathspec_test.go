@@ -8,6 +8,7 @@ import (
 )
 
 func TestDraftPathspecs(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	got := hooks.DraftPathspecs(h, []string{"Issues/Features/work/{item}/drafts", "/odd [dir]*/x-{item}'s/out/", "drafts"}, h.MainWorktree+"/.monoco/mailbox")

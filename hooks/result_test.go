@@ -13,6 +13,7 @@ import (
 
 // TestRunReturnsAResult: Run prints nothing; what it found comes back as files, notes and typed errors.
 func TestRunReturnsAResult(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")

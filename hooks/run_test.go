@@ -22,6 +22,7 @@ func foreignScript(name string) string {
 }
 
 func TestForeignPreCommitChained(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("init")
@@ -80,6 +81,7 @@ func TestForeignPreCommitChained(t *testing.T) {
 }
 
 func TestForeignPostHooksChained(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("init")
@@ -118,6 +120,7 @@ func TestForeignPostHooksChained(t *testing.T) {
 }
 
 func TestCommitAllAndCommitPathUseTheStagedContent(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write(draftA, validMD)
 	r.commit("root")
@@ -169,6 +172,7 @@ func runHook(t *testing.T, h *hooks.Repo, name string, args []string, stdin stri
 }
 
 func TestRunPreCommit(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write(draftA, validMD)
 	r.write("Issues/Features/work/FEAT-0001/drafts/gone.md", validMD)
@@ -214,6 +218,7 @@ func TestRunPreCommit(t *testing.T) {
 }
 
 func TestRunUnknownHook(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	code, _, stderr, _ := runHook(t, r.open(), "pre-push", nil, "", nil)
 	if code != 2 || !strings.Contains(stderr, `unknown hook "pre-push"`) {
@@ -222,6 +227,7 @@ func TestRunUnknownHook(t *testing.T) {
 }
 
 func TestRunPostCommit(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")
@@ -241,6 +247,7 @@ func TestRunPostCommit(t *testing.T) {
 }
 
 func TestRebaseThroughHooks(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")
@@ -264,6 +271,7 @@ func TestRebaseThroughHooks(t *testing.T) {
 }
 
 func TestCourierSkip(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")
@@ -315,6 +323,7 @@ func pathWithOnlyGit(t *testing.T, courier string) string {
 }
 
 func TestCourierBinaryMissing(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")
@@ -359,6 +368,7 @@ func TestCourierBinaryMissing(t *testing.T) {
 }
 
 func TestRunChainedWithoutShebangOrExecBit(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.commit("root")
@@ -383,6 +393,7 @@ func TestRunChainedWithoutShebangOrExecBit(t *testing.T) {
 }
 
 func TestRootCommitThroughHooks(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.install(r.open())
 	r.write(draftA, noToMD)

@@ -12,6 +12,7 @@ import (
 // A hook that is not there has no Path: `courier hooks status` prints "not installed" for it, and
 // "foreign hook, not executable" only for a file that exists.
 func TestStatusTellsAbsentFromNotExecutable(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	pc := filepath.Join(h.HooksDir, "pre-commit")
@@ -29,6 +30,7 @@ func TestStatusTellsAbsentFromNotExecutable(t *testing.T) {
 // Hooks baked with other pathspecs than the configuration gives, or with none (an earlier courier), are
 // flagged: they may let a draft pass without courier or start it for nothing.
 func TestStatusFlagsStalePathspecs(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	now := hooks.DraftPathspecs(h, []string{"Issues/Features/work/{item}/drafts"}, ".monoco/mailbox")
@@ -62,6 +64,7 @@ func TestStatusFlagsStalePathspecs(t *testing.T) {
 
 // Beside pre-commit's hook, courier's runs as pre-commit.legacy: status says it is installed.
 func TestStatusSeesCourierRunByPreCommit(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	h := r.open()
 	simulatedPreCommit.install(t, r)
