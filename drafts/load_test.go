@@ -14,11 +14,11 @@ func TestLoadAll(t *testing.T) {
 	if err := os.Symlink(good, link); err != nil {
 		t.Fatal(err)
 	}
-	inputs, invalid, err := LoadAll(repo, repo, []string{good, link})
+	inputs, invalid, err := LoadAll(repo, repo, []string{good, link}, nil)
 	if err != nil || len(inputs) != 1 || inputs[0].Path != "Issues/Features/work/FEAT-1/drafts/a.md" || len(invalid) != 1 {
 		t.Fatalf("inputs %v, invalid %v, err %v; want the file loaded and the link a validation error", inputs, invalid, err)
 	}
-	if _, _, err := LoadAll(repo, repo, []string{filepath.Join(repo, "missing.md")}); err == nil {
+	if _, _, err := LoadAll(repo, repo, []string{filepath.Join(repo, "missing.md")}, nil); err == nil {
 		t.Error("a missing file: no error")
 	}
 }
