@@ -1,8 +1,11 @@
 package drafts
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/monoco/courier/delivery/mailbox"
@@ -43,4 +46,54 @@ func TestIDsPerRepository(t *testing.T) {
 			t.Errorf("ids %v in A and %v in B: want all different", a1, b)
 		}
 	}
+}
+
+// TestArchivedSkippedWithoutLedger: after the ledger is lost, a draft version whose ids are in
+// archive/ is not enqueued again; a fanned-out copy that was not sent still is (docs/protocol.md,
+// "Ledger").
+func TestArchivedSkippedWithoutLedger(t *testing.T) {
+	mb := newMailbox(t)
+	d := newDeliverer(t, mb)
+	fan := input("fan.md", "---\nprovider: dingtalk\nto: [ops, dev]\n---\nhi\n")
+	first := deliver(t, d, Options{}, input("reply.md", hello), fan)
+	if len(first.Delivered) != 3 {
+		t.Fatalf("first run: %+v", first)
+	}
+	archiveAll(t, mb)
+	// Of the fan-out, the copy to dev was never sent: take it out of archive/.
+	for _, e := range mustList(t, mb, mailbox.Archive) {
+		if strings.Contains(e.Name, first.Delivered[1].ID) {
+			if err := os.Remove(e.Path); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(mb.PrivateDir(), "ledger")); err != nil {
+		t.Fatal(err)
+	}
+	again := deliver(t, newDeliverer(t, mb), Options{}, input("reply.md", hello), fan)
+	if len(again.Delivered) != 1 || again.Delivered[0].ID != first.Delivered[1].ID {
+		t.Errorf("delivered %+v, want only %s (not archived)", again.Delivered, first.Delivered[1].ID)
+	}
+	want := []Skipped{
+		{Draft: draftDir + "fan.md", Reason: "already sent as " + first.Delivered[0].ID},
+		{Draft: draftDir + "reply.md", Reason: "already sent as " + first.Delivered[2].ID},
+	}
+	if fmt.Sprint(again.Skipped) != fmt.Sprint(want) {
+		t.Errorf("skipped %+v, want %+v", again.Skipped, want)
+	}
+	// The entries are recorded again: a third run skips from the ledger.
+	third := deliver(t, newDeliverer(t, mb), Options{}, input("reply.md", hello), fan)
+	if len(third.Delivered) != 0 || len(third.Skipped) != 2 || !strings.HasPrefix(third.Skipped[0].Reason, "already delivered as ") {
+		t.Errorf("third run: %+v", third)
+	}
+}
+
+func mustList(t *testing.T, mb *mailbox.Mailbox, s mailbox.State) []mailbox.Entry {
+	t.Helper()
+	es, err := mb.List(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }

@@ -67,6 +67,9 @@ func (mb *Mailbox) RecordLedgers(es []*LedgerEntry) error {
 	if err != nil {
 		return err
 	}
+	if err := mkdirDurable(filepath.Join(dir, "ledger")); err != nil { // removed since first use
+		return fmt.Errorf("ledger: %w", err)
+	}
 	temps := make([]string, len(es))
 	err = Parallel(len(es), func(i int) error {
 		data, err := json.Marshal(es[i])
