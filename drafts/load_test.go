@@ -37,9 +37,9 @@ func TestLoadAllRejectsFromSize(t *testing.T) {
 	hashed := false
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	inputs, invalid, err := LoadAll(repo, repo, []string{big}, func(string, []byte) (string, error) {
+	inputs, invalid, err := LoadAll(repo, repo, []string{big}, func([]string, [][]byte) ([]string, error) {
 		hashed = true
-		return "", nil
+		return nil, nil
 	})
 	runtime.ReadMemStats(&after)
 	if err != nil || len(inputs) != 0 || len(invalid) != 1 || hashed {

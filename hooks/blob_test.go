@@ -15,6 +15,7 @@ func TestHashBlobAfterCleanFilters(t *testing.T) {
 	}{
 		{"core.autocrlf", func(r *repo) { r.git("config", "core.autocrlf", "true") }},
 		{"gitattributes eol", func(r *repo) { r.write(".gitattributes", "*.md text eol=lf\n") }},
+		{"gitattributes text=auto", func(r *repo) { r.write(".gitattributes", "*.md text=auto\n") }},
 		{"clean filter", func(r *repo) {
 			r.git("config", "filter.cleanup.clean", "sed -e s/local-token/CLEANED/")
 			r.write(".gitattributes", "*.md filter=cleanup\n")
@@ -29,9 +30,15 @@ func TestHashBlobAfterCleanFilters(t *testing.T) {
 			if want == r.blob(crlf) {
 				t.Fatalf("the setup does not change the stored blob")
 			}
-			got, err := r.open().HashBlob(draftA, []byte(crlf))
-			if err != nil || got != want {
-				t.Errorf("HashBlob = %s, %v; git add stored %s", got, err, want)
+			// An unconverted path beside it keeps the blob id of its bytes.
+			got, err := r.open().HashBlobs([]string{draftA, "plain.txt"}, [][]byte{[]byte(crlf), []byte(crlf)})
+			if err != nil || len(got) != 2 || got[0] != want {
+				t.Fatalf("HashBlobs = %v, %v; git add stored %s", got, err, want)
+			}
+			r.write("plain.txt", crlf)
+			r.git("add", "plain.txt")
+			if plain := strings.Fields(r.git("ls-files", "-s", "plain.txt"))[1]; got[1] != plain {
+				t.Errorf("HashBlobs(plain.txt) = %s; git add stored %s", got[1], plain)
 			}
 		})
 	}

@@ -158,7 +158,7 @@ func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError,
 			paths = append(paths, absFrom(a.repo.Top, p))
 		}
 	}
-	return drafts.LoadAll(a.repo.Top, a.dir, paths, a.repo.HashBlob)
+	return drafts.LoadAll(a.repo.Top, a.dir, paths, a.repo.HashBlobs)
 }
 
 // draftsConfig is what the drafts package needs to know of the configuration: the patterns, the
