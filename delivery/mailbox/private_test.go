@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
 )
 
@@ -131,5 +132,38 @@ func TestIDKeyPerRepository(t *testing.T) {
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(private, ".new-*")); len(leftovers) > 0 {
 		t.Errorf("temp files left: %v", leftovers)
+	}
+}
+
+// TestPrivateStateMoveConcurrent: processes that open the mailbox at once during the upgrade agree on
+// the moved key (none creates a key of its own).
+func TestPrivateStateMoveConcurrent(t *testing.T) {
+	for round := range 20 {
+		old := newMailbox(t)
+		e := mustEnqueue(t, old, sampleMessage("out_slack_00000000000b"))
+		private := filepath.Join(t.TempDir(), "courier")
+		var wg sync.WaitGroup
+		states := make([]SealState, 8)
+		errs := make([]error, 8)
+		for i := range states {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				mb, err := OpenWith(old.Root, OpenOptions{PrivateDir: private})
+				if err == nil {
+					var s *Sealer
+					if s, err = mb.Sealer(); err == nil {
+						states[i] = s.Verify(mustRead(t, e.Path))
+					}
+				}
+				errs[i] = err
+			}()
+		}
+		wg.Wait()
+		for i := range states {
+			if errs[i] != nil || states[i] != Sealed {
+				t.Fatalf("round %d, opener %d: %v, %v", round, i, states[i], errs[i])
+			}
+		}
 	}
 }
