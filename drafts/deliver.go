@@ -177,7 +177,29 @@ func (d *Deliverer) plan(st *stamper, dr *Draft, now func() time.Time, o Options
 	if err != nil {
 		return nil, err
 	}
-	return freshPlan(dr, msgs), nil
+	p := freshPlan(dr, msgs)
+	if o.Force {
+		return p, nil
+	}
+	// Without a ledger entry (a lost ledger, say), an id already in archive/ was sent: that copy is
+	// not enqueued again (docs/protocol.md, "Ledger"). The entry is recorded all the same.
+	var sent []string
+	p.write = nil
+	for _, m := range msgs {
+		archived, err := mb.Archived(m.ID)
+		if err != nil {
+			return nil, err
+		}
+		if archived {
+			sent = append(sent, m.ID)
+		} else {
+			p.write = append(p.write, m)
+		}
+	}
+	if len(sent) > 0 {
+		res.Skipped = append(res.Skipped, Skipped{Draft: dr.Path, Reason: "already sent as " + strings.Join(sent, ", ")})
+	}
+	return p, nil
 }
 
 // freshPlan enqueues msgs for dr after recording a new intent that names them.

@@ -97,3 +97,12 @@ func writeFile(t testing.TB, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func idKey(t testing.TB, mb *mailbox.Mailbox) []byte {
+	t.Helper()
+	k, err := mb.IDKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

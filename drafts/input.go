@@ -100,7 +100,11 @@ func LoadInput(repoTop, wd, p string) (Input, error) {
 	case !fi.Mode().IsRegular():
 		return Input{}, &ValidationError{File: rel, Msg: "draft is not a regular file"}
 	}
-	f, err := os.OpenFile(full, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if fi.Size() > maxFile { // rejected from its size alone, before anything is read
+		return Input{}, tooLarge(rel, fi.Size())
+	}
+	// O_NONBLOCK: a FIFO swapped in since the Lstat does not block the open; the fstat refuses it.
+	f, err := os.OpenFile(full, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			return Input{}, &ValidationError{File: rel, Msg: "draft is a symbolic link; only regular files are read"}
@@ -108,15 +112,27 @@ func LoadInput(repoTop, wd, p string) (Input, error) {
 		return Input{}, fmt.Errorf("draft %s: %w", rel, err)
 	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return Input{}, fmt.Errorf("draft %s: %w", rel, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return Input{}, &ValidationError{File: rel, Msg: "draft is not a regular file"}
+	}
+	// Never more than the limit is read, even from a file that grows meanwhile.
 	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
 	if err != nil {
 		return Input{}, fmt.Errorf("draft %s: %w", rel, err)
 	}
 	if len(data) > maxFile {
-		return Input{}, &ValidationError{File: rel, Field: "body",
-			Msg: fmt.Sprintf("draft is larger than %d bytes (frontmatter ≤ 64 KiB, body ≤ 1 MiB)", maxFile)}
+		return Input{}, tooLarge(rel, int64(len(data)))
 	}
 	return Input{Path: rel, Content: data, Blob: BlobID(data)}, nil
+}
+
+// tooLarge is the one-line error for a draft of size bytes, over the limits.
+func tooLarge(rel string, size int64) *ValidationError {
+	return &ValidationError{File: rel, Field: "body", Msg: fmt.Sprintf(
+		"draft is %d bytes, larger than the %d bytes a draft may have (frontmatter ≤ 64 KiB, body ≤ 1 MiB)", size, maxFile)}
 }
 
 // notFound words a failed lookup of a draft without repeating its path: "draft d.md: file does not exist".

@@ -1,6 +1,7 @@
 package drafts
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -57,6 +58,14 @@ func (s *stamper) stamp(d *Draft, now time.Time, force bool) ([]*mailbox.Message
 		}
 		corr = c
 	}
+	var key []byte
+	if !force {
+		k, err := s.mb.IDKey()
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
 	out := make([]*mailbox.Message, 0, len(groups))
 	for i, g := range groups {
 		m := cloneMessage(d.Msg)
@@ -68,7 +77,7 @@ func (s *stamper) stamp(d *Draft, now time.Time, force bool) ([]*mailbox.Message
 		if force {
 			m.ID = mailbox.NewID(m.Provider)
 		} else {
-			m.ID = deterministicID(d.Path, d.blob(), m.Provider, g.alias)
+			m.ID = deterministicID(key, d.Path, d.blob(), m.Provider, g.alias)
 		}
 		if corr == "" {
 			corr = generatedCorrelation(item, d.Path, created)
@@ -125,10 +134,13 @@ func (s *stamper) fanout(m *mailbox.Message) []fanGroup {
 	return groups
 }
 
-// deterministicID is out_{provider}_{12 hex} from sha256(draft path, blob, provider, fan-out alias).
-func deterministicID(draft, blob, provider, alias string) string {
-	sum := sha256.Sum256([]byte(draft + "\x00" + blob + "\x00" + provider + "\x00" + alias))
-	return "out_" + provider + "_" + hex.EncodeToString(sum[:6])
+// deterministicID is out_{provider}_{12 hex}, the hex from HMAC-SHA256 keyed by the repository's id
+// key over the draft version (draft path, blob id), the provider and the fan-out alias: the same in
+// every run of one repository, different in another (docs/protocol.md, "Ids").
+func deterministicID(key []byte, draft, blob, provider, alias string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(draft + "\x00" + blob + "\x00" + provider + "\x00" + alias))
+	return "out_" + provider + "_" + hex.EncodeToString(mac.Sum(nil)[:6])
 }
 
 var unsafeRe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)

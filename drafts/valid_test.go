@@ -66,7 +66,7 @@ func TestFullDraftRoundTrip(t *testing.T) {
 	sched := mailbox.At(time.Date(2026, 3, 1, 1, 30, 0, 0, time.UTC))
 	zero := 0
 	want := &mailbox.Message{
-		ID:          deterministicID(in.Path, BlobID(in.Content), "email", ""),
+		ID:          deterministicID(idKey(t, mb), in.Path, BlobID(in.Content), "email", ""),
 		Provider:    "email",
 		To:          []string{"alice@example.com", "Bob <bob@example.com>"},
 		Cc:          []string{"carol@example.com"},

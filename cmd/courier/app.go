@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -150,11 +151,35 @@ func (a *app) readBranch(itemFlag string) error {
 
 // mailbox opens (creating if needed) the configured mailbox.
 func (a *app) mailbox() (*mailbox.Mailbox, error) {
-	return mailbox.Open(a.cfg.mailboxDir())
+	return mailbox.OpenWith(a.cfg.mailboxDir(), a.mailboxOptions())
 }
 
 // readMailbox is the configured mailbox for commands that only read it (queue, show, deliver
-// --dry-run): its layout is not created, and a missing mailbox reads as an empty one.
-func (a *app) readMailbox() *mailbox.Mailbox {
-	return &mailbox.Mailbox{Root: a.cfg.mailboxDir()}
+// --dry-run): its layout is not created, and a missing mailbox reads as an empty one. Its private
+// state is still created on first use.
+func (a *app) readMailbox() (*mailbox.Mailbox, error) {
+	return mailbox.New(a.cfg.mailboxDir(), a.mailboxOptions())
+}
+
+// mailboxOptions keeps courier's private state where no checkout can write it: under the git common
+// dir of the repository (docs/protocol.md, "Layout"), that of the command's, else that of the
+// mailbox's directory; only a mailbox outside any repository keeps it in its own .state/.
+func (a *app) mailboxOptions() mailbox.OpenOptions {
+	r := a.repo
+	if r == nil {
+		dir := a.cfg.mailboxDir()
+		for !isDir(dir) && filepath.Dir(dir) != dir {
+			dir = filepath.Dir(dir)
+		}
+		r, _ = hooks.Open(dir)
+	}
+	if r == nil {
+		return mailbox.OpenOptions{}
+	}
+	return mailbox.OpenOptions{PrivateDir: filepath.Join(r.CommonDir, "courier")}
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

@@ -96,11 +96,12 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err != nil {
 		return err
 	}
-	mb := a.readMailbox() // a dry run writes nothing, not even the mailbox layout
-	if !o.DryRun {
-		if mb, err = a.mailbox(); err != nil {
-			return err
-		}
+	mb, err := a.readMailbox() // a dry run writes nothing, not even the mailbox layout
+	if err == nil && !o.DryRun {
+		mb, err = a.mailbox()
+	}
+	if err != nil {
+		return err
 	}
 	// Each draft is stamped with the work item of its own path; Info.Item covers the rest.
 	d := &drafts.Deliverer{Mailbox: mb, Validator: a.validator, Now: a.now, Info: a.info}
@@ -157,7 +158,7 @@ func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError,
 			paths = append(paths, absFrom(a.repo.Top, p))
 		}
 	}
-	return drafts.LoadAll(a.repo.Top, a.dir, paths)
+	return drafts.LoadAll(a.repo.Top, a.dir, paths, a.repo.HashBlobs)
 }
 
 // draftsConfig is what the drafts package needs to know of the configuration: the patterns, the

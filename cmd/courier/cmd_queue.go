@@ -148,7 +148,7 @@ func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
 		return nil, err
 	}
 	if !write {
-		return a.readMailbox(), nil
+		return a.readMailbox()
 	}
 	return a.mailbox()
 }

@@ -150,7 +150,8 @@ type crashMailbox struct {
 
 func openCrashMailbox(t *testing.T, repo string) *crashMailbox {
 	t.Helper()
-	mb, err := mailbox.Open(filepath.Join(repo, ".monoco", "mailbox"))
+	mb, err := mailbox.OpenWith(filepath.Join(repo, ".monoco", "mailbox"),
+		mailbox.OpenOptions{PrivateDir: filepath.Join(repo, ".git", "courier")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,13 +27,19 @@ type LedgerEntry struct {
 	Done    bool   `json:"done"`
 }
 
+// ledgerPath is the entry of a draft version in the ledger of the private state (docs/protocol.md,
+// "Ledger").
 func (mb *Mailbox) ledgerPath(draft, blob string) string {
 	sum := sha256.Sum256([]byte(draft + "\x00" + blob))
-	return filepath.Join(mb.StateDir(), "ledger", hex.EncodeToString(sum[:16]))
+	return filepath.Join(mb.PrivateDir(), "ledger", hex.EncodeToString(sum[:16]))
 }
 
-// Ledger returns the ledger entry of a draft version, or nil when there is none.
+// Ledger returns the ledger entry of a draft version, or nil when there is none. The private state
+// is created on first use.
 func (mb *Mailbox) Ledger(draft, blob string) (*LedgerEntry, error) {
+	if _, err := mb.private(); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(mb.ledgerPath(draft, blob))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -57,13 +63,21 @@ func (mb *Mailbox) RecordLedger(e *LedgerEntry) error {
 // is written to a temp file and fsynced (concurrently), renamed into place, then the ledger directory
 // is fsynced once. When it returns nil every entry is durable.
 func (mb *Mailbox) RecordLedgers(es []*LedgerEntry) error {
+	dir, err := mb.private()
+	if err != nil {
+		return err
+	}
+	if err := mkdirDurable(filepath.Join(dir, "ledger")); err != nil { // removed since first use
+		return fmt.Errorf("ledger: %w", err)
+	}
 	temps := make([]string, len(es))
-	err := Parallel(len(es), func(i int) error {
+	err = Parallel(len(es), func(i int) error {
 		data, err := json.Marshal(es[i])
 		if err != nil {
 			return err
 		}
-		temps[i], err = writeTemp(mb.TmpDir(), data)
+		// Temp files next to the ledger: the private state may be on another filesystem.
+		temps[i], err = writeTemp(dir, data)
 		return err
 	})
 	if err == nil {
@@ -83,7 +97,7 @@ func (mb *Mailbox) RecordLedgers(es []*LedgerEntry) error {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	if len(es) > 0 {
-		if err := SyncDir(filepath.Join(mb.StateDir(), "ledger")); err != nil {
+		if err := SyncDir(filepath.Join(dir, "ledger")); err != nil {
 			return fmt.Errorf("ledger: %w", err)
 		}
 	}

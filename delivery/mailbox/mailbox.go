@@ -42,9 +42,24 @@ func ValidProvider(name string) bool { return providerRe.MatchString(name) }
 // ValidID reports whether id is usable in a file name.
 func ValidID(id string) bool { return idRe.MatchString(id) && !strings.Contains(id, "..") }
 
+// OpenOptions say how to open a mailbox.
+type OpenOptions struct {
+	// PrivateDir holds courier's private state (seal key, id key, ledger): `<git common dir>/courier`
+	// for a mailbox that belongs to a repository, where no checkout can write it; "" means
+	// `<mailbox>/.state`, for a mailbox outside any repository (docs/protocol.md, "Layout").
+	PrivateDir string
+}
+
 // Mailbox is one mailbox directory tree. It is safe for concurrent use.
 type Mailbox struct {
 	Root string
+
+	privateDir string // "" means Root/.state
+	privOnce   sync.Once
+	privErr    error
+
+	idMu  sync.Mutex
+	idKey []byte
 
 	keyMu   sync.Mutex
 	sealer  *Sealer
@@ -54,17 +69,41 @@ type Mailbox struct {
 	archived map[string]*archiveDir // provider → its archive/ listing
 }
 
-// Open returns the mailbox at root, creating its layout (directories 0700) if needed.
-func Open(root string) (*Mailbox, error) {
+// Open returns the mailbox at root with its private state in root/.state, creating its layout
+// (directories 0700) if needed.
+func Open(root string) (*Mailbox, error) { return OpenWith(root, OpenOptions{}) }
+
+// OpenWith is Open with options. The private state is created (and migrated, see [OpenOptions]) on first
+// use, not here.
+func OpenWith(root string, o OpenOptions) (*Mailbox, error) {
+	mb, err := New(root, o)
+	if err != nil {
+		return nil, err
+	}
+	dirs := []string{"", string(Outbound), string(Archive), string(DeadLetter), string(Inbound),
+		".state", ".tmp", ".state/claims"}
+	if mb.privateDir == "" {
+		dirs = append(dirs, ".state/ledger")
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(mb.Root, d), 0o700); err != nil {
+			return nil, fmt.Errorf("mailbox layout: %w", err)
+		}
+	}
+	return mb, nil
+}
+
+// New returns the mailbox at root without creating anything: for commands that only read it (a
+// missing mailbox reads as an empty one). Its private state is still created on first use.
+func New(root string, o OpenOptions) (*Mailbox, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("mailbox %s: %w", root, err)
 	}
 	mb := &Mailbox{Root: abs}
-	for _, d := range []string{"", string(Outbound), string(Archive), string(DeadLetter), string(Inbound),
-		".state", ".tmp", ".state/ledger", ".state/claims"} {
-		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
-			return nil, fmt.Errorf("mailbox layout: %w", err)
+	if o.PrivateDir != "" {
+		if mb.privateDir, err = filepath.Abs(o.PrivateDir); err != nil {
+			return nil, fmt.Errorf("mailbox %s: %w", root, err)
 		}
 	}
 	return mb, nil
@@ -94,13 +133,16 @@ func (mb *Mailbox) EnsureDir(s State, provider string) (string, error) {
 }
 
 // SealKeyPath is the file of the mailbox's seal key.
-func (mb *Mailbox) SealKeyPath() string { return filepath.Join(mb.StateDir(), "seal.key") }
+func (mb *Mailbox) SealKeyPath() string { return filepath.Join(mb.PrivateDir(), "seal.key") }
 
 // Sealer returns the mailbox's sealer, creating the key on first use. It follows a changed key: each
 // call stats the key file and reloads it when the file is another one (recreated by `courier init`
 // after the mailbox was removed, say) or was rewritten, so a long-running watcher always verifies with
 // the current key. A stat is all an unchanged key costs.
 func (mb *Mailbox) Sealer() (*Sealer, error) {
+	if _, err := mb.private(); err != nil {
+		return nil, err
+	}
 	mb.keyMu.Lock()
 	defer mb.keyMu.Unlock()
 	path := mb.SealKeyPath()

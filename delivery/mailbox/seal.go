@@ -2,14 +2,11 @@ package mailbox
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -33,39 +30,11 @@ const sealPrefix = "v1:"
 type Sealer struct{ key []byte }
 
 // LoadSealer reads the key at path, creating it (32 random bytes, hex, mode 0600) on first use.
-// Concurrent first uses agree on one key: the key file is created with O_EXCL.
+// Concurrent first uses agree on one key: the key file is hard-linked into place, never overwritten.
 func LoadSealer(path string) (*Sealer, error) {
-	if k, err := readKey(path); err == nil {
-		return &Sealer{key: k}, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, fmt.Errorf("seal key: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".seal-*")
+	k, err := loadSecret(path)
 	if err != nil {
 		return nil, fmt.Errorf("seal key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(hex.EncodeToString(raw) + "\n"); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("seal key: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("seal key: %w", err)
-	}
-	tmp.Close()
-	// Link fails if another process created the key first; then both use that one.
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
-		return nil, fmt.Errorf("seal key: %w", err)
-	}
-	_ = SyncDir(filepath.Dir(path))
-	k, err := readKey(path)
-	if err != nil {
-		return nil, err
 	}
 	return &Sealer{key: k}, nil
 }
@@ -77,7 +46,7 @@ func readKey(path string) ([]byte, error) {
 	}
 	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(k) < 16 {
-		return nil, fmt.Errorf("seal key %s is corrupt", path)
+		return nil, fmt.Errorf("%s is corrupt", path)
 	}
 	return k, nil
 }
