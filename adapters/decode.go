@@ -29,8 +29,6 @@ func DecodeStrict(n *yaml.Node, v any) error {
 	return nil
 }
 
-var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
-
 // unknownKeys appends an error for every mapping key under n that t has no field for.
 func unknownKeys(n *yaml.Node, t reflect.Type, errs *[]string) {
 	for n != nil && n.Kind == yaml.AliasNode {
@@ -39,7 +37,7 @@ func unknownKeys(n *yaml.Node, t reflect.Type, errs *[]string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if n == nil || reflect.PointerTo(t).Implements(unmarshalerType) {
+	if n == nil || reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
 		return
 	}
 	switch {

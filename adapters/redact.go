@@ -24,12 +24,15 @@ const Redacted = "[REDACTED]"
 const MinSecretLen = 4
 
 // IsCredentialParam reports whether a URL query parameter's value is a credential.
-func IsCredentialParam(name string) bool { return credentialParams[strings.ToLower(name)] }
-
-// credentialParams are the query parameters whose values are credentials.
-var credentialParams = map[string]bool{
-	"access_token": true, "key": true, "sig": true, "sign": true, "signature": true, "token": true,
-	"secret": true, "password": true, "api_key": true, "apikey": true, "code": true, "auth": true,
+// The names are matched case-insensitively; a switch rather than a package-level map, so nothing is
+// built at package init.
+func IsCredentialParam(name string) bool {
+	switch strings.ToLower(name) {
+	case "access_token", "key", "sig", "sign", "signature", "token",
+		"secret", "password", "api_key", "apikey", "code", "auth":
+		return true
+	}
+	return false
 }
 
 // Redactor removes secrets from text by value. It is configured with every secret an adapter holds
@@ -186,7 +189,7 @@ func expandSecret(s string) []string {
 		out = append(out, p)
 	}
 	for k, vs := range u.Query() {
-		if credentialParams[strings.ToLower(k)] {
+		if IsCredentialParam(k) {
 			out = append(out, vs...)
 		}
 	}

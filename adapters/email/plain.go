@@ -3,13 +3,15 @@ package email
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 )
 
+// Compiled on first use rather than at package init (which runs on every start of the binary).
 var (
-	blankLines    = regexp.MustCompile(`\n{3,}`)
-	trailingSpace = regexp.MustCompile(`[ \t]+\n`)
+	blankLines    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\n{3,}`) })
+	trailingSpace = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[ \t]+\n`) })
 )
 
 // plainFromHTML is the text/plain alternative of an HTML body: its text, with line breaks where block
@@ -23,8 +25,8 @@ func plainFromHTML(src string) string {
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			out := trailingSpace.ReplaceAllString(b.String(), "\n")
-			out = blankLines.ReplaceAllString(strings.TrimSpace(out), "\n\n")
+			out := trailingSpace().ReplaceAllString(b.String(), "\n")
+			out = blankLines().ReplaceAllString(strings.TrimSpace(out), "\n\n")
 			return out + "\n"
 		case html.TextToken:
 			if skip == 0 {

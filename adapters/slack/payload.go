@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/monoco/courier/adapters"
@@ -105,7 +106,7 @@ func mention(text string, ms []mailbox.Mention) string {
 			tok = "<!subteam^" + m.Target + ">"
 		case "channel":
 			tok = "<!channel>"
-			if channelID.MatchString(m.Target) {
+			if isConversationID(m.Target, "CGD") {
 				tok = "<#" + m.Target + ">"
 			}
 		case "all":
@@ -128,13 +129,28 @@ func mention(text string, ms []mailbox.Mention) string {
 	return strings.Join(front, " ") + " " + text
 }
 
+// isSlackTS reports whether s is a Slack message timestamp: 9 or more digits, '.', 1 or more digits.
+func isSlackTS(s string) bool {
+	sec, frac, ok := strings.Cut(s, ".")
+	return ok && len(sec) >= 9 && allDigits(sec) && len(frac) >= 1 && allDigits(frac)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// The line patterns of Mrkdwn, compiled on first use rather than at package init (which runs on
+// every start of the binary, and git hooks start it on every commit).
 var (
-	channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
-	slackTS   = regexp.MustCompile(`^\d{9,}\.\d+$`)
-	bullet    = regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`)
-	ordered   = regexp.MustCompile(`^(\s*)(\d+[.)])\s+(.*)$`)
-	heading   = regexp.MustCompile(`^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$`)
-	rule      = regexp.MustCompile(`^\s{0,3}([-*_])(\s*[-*_]){2,}\s*$`)
+	bullet  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`) })
+	ordered = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)(\d+[.)])\s+(.*)$`) })
+	heading = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$`) })
+	rule    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s{0,3}([-*_])(\s*[-*_]){2,}\s*$`) })
 )
 
 // Mrkdwn converts Markdown to Slack mrkdwn: **bold** → *bold*, *em* and _em_ → _em_,
@@ -155,18 +171,18 @@ func Mrkdwn(md string) string {
 			}
 		case strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~"):
 			fence, l = t[:3], "```"
-		case heading.MatchString(l):
-			l = "*" + inline(heading.FindStringSubmatch(l)[1]) + "*"
+		case heading().MatchString(l):
+			l = "*" + inline(heading().FindStringSubmatch(l)[1]) + "*"
 		case i+1 < len(lines) && t != "" && isSetext(lines[i+1]):
 			l = "*" + inline(t) + "*"
 		case i > 0 && isSetext(l) && strings.TrimSpace(lines[i-1]) != "":
 			continue
-		case rule.MatchString(l):
+		case rule().MatchString(l):
 			l = "──────────"
 		case strings.HasPrefix(t, ">"):
 			l = "> " + inline(strings.TrimSpace(strings.TrimPrefix(t, ">")))
-		case bullet.MatchString(l):
-			g := bullet.FindStringSubmatch(l)
+		case bullet().MatchString(l):
+			g := bullet().FindStringSubmatch(l)
 			item := g[2]
 			for pre, box := range map[string]string{"[ ] ": "☐ ", "[x] ": "☑ ", "[X] ": "☑ "} {
 				if strings.HasPrefix(item, pre) {
@@ -174,8 +190,8 @@ func Mrkdwn(md string) string {
 				}
 			}
 			l = g[1] + "• " + inline(item)
-		case ordered.MatchString(l):
-			g := ordered.FindStringSubmatch(l)
+		case ordered().MatchString(l):
+			g := ordered().FindStringSubmatch(l)
 			l = g[1] + g[2] + " " + inline(g[3])
 		default:
 			l = inline(l)

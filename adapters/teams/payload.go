@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
@@ -153,9 +154,11 @@ func mention(card map[string]any, ms []mailbox.Mention) {
 	}
 }
 
+// The line patterns of TextBlocks, compiled on first use rather than at package init (which runs on
+// every start of the binary, and git hooks start it on every commit).
 var (
-	headingRE = regexp.MustCompile(`^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
-	listRE    = regexp.MustCompile(`^\s*(?:[-*+]|\d+[.)])\s+`)
+	headingRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$`) })
+	listRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(?:[-*+]|\d+[.)])\s+`) })
 )
 
 // TextBlocks converts Markdown to Adaptive Card TextBlocks (all wrap:true): one per paragraph
@@ -202,15 +205,15 @@ func TextBlocks(md string) []any {
 			kind = "code"
 		case t == "":
 			flush()
-		case headingRE.MatchString(l):
+		case headingRE().MatchString(l):
 			flush()
-			g := headingRE.FindStringSubmatch(l)
+			g := headingRE().FindStringSubmatch(l)
 			size := map[int]string{1: "Large", 2: "Medium"}[len(g[1])]
 			if size == "" {
 				size = "Default"
 			}
 			out = append(out, textBlock(g[2], map[string]any{"weight": "Bolder", "size": size}))
-		case listRE.MatchString(l):
+		case listRE().MatchString(l):
 			add("list", l)
 		case strings.HasPrefix(t, ">"):
 			add("quote", strings.TrimSpace(strings.TrimPrefix(t, ">")))

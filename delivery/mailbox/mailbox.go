@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -31,16 +30,39 @@ var States = []State{Outbound, Archive, DeadLetter, Inbound}
 // ErrNotFound is returned when no message has the requested id.
 var ErrNotFound = errors.New("no such message")
 
-var (
-	providerRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-	idRe       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
-)
+// ValidProvider reports whether name is usable as a provider directory (no path characters):
+// a lower-case letter, then up to 31 of a-z, 0-9, '_' and '-'. Plain byte checks rather than a
+// package-level regexp: a bounded repeat such as {0,127} costs about a millisecond to compile, and
+// package init runs on every start of the binary (git hooks start it on every commit).
+func ValidProvider(name string) bool {
+	if len(name) == 0 || len(name) > 32 || !idLower(name[0]) {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		if c := name[i]; !idLower(c) && !idDigit(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
-// ValidProvider reports whether name is usable as a provider directory (no path characters).
-func ValidProvider(name string) bool { return providerRe.MatchString(name) }
+// ValidID reports whether id is usable in a file name: a letter or digit, then up to 127 of
+// A-Z, a-z, 0-9, '_', '.' and '-', and no "..".
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > 128 || !idAlnum(id[0]) {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; !idAlnum(c) && c != '_' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return !strings.Contains(id, "..")
+}
 
-// ValidID reports whether id is usable in a file name.
-func ValidID(id string) bool { return idRe.MatchString(id) && !strings.Contains(id, "..") }
+func idLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func idDigit(c byte) bool { return '0' <= c && c <= '9' }
+func idAlnum(c byte) bool { return idLower(c) || idDigit(c) || 'A' <= c && c <= 'Z' }
 
 // OpenOptions say how to open a mailbox.
 type OpenOptions struct {
