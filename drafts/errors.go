@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MaxErrorsPerDraft bounds how many problems one draft reports: every problem is reported, one line
@@ -61,7 +62,7 @@ func (l ValidationErrors) Unwrap() []error {
 // oneLine keeps an error on one line whatever field names and values it quotes.
 var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u2028", `\u2028`, "\u2029", `\u2029`, "\u0085", `\u0085`)
 
-var listIndexRe = regexp.MustCompile(`\[\d+\]`)
+var listIndexRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\[\d+\]`) })
 
 // errorList collects the errors of one draft.
 type errorList []*ValidationError
@@ -122,7 +123,7 @@ func (l errorList) finish(file string) ValidationErrors {
 	seen := map[string]bool{}
 	var out ValidationErrors
 	for _, e := range l {
-		key := listIndexRe.ReplaceAllString(e.Field, "[]")
+		key := listIndexRe().ReplaceAllString(e.Field, "[]")
 		if e.Field == "body" { // a body may break several limits, each at its own place
 			key += "\x00" + strconv.Itoa(e.Line) + "\x00" + e.Msg
 		}

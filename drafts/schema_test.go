@@ -41,7 +41,7 @@ func TestSchemaMatchesFieldTables(t *testing.T) {
 	}
 	sorted := func(s []string) []string { c := append([]string(nil), s...); sort.Strings(c); return c }
 	top := &root.node
-	if diff := cmp.Diff(sorted(shapeFields[shapeTop]), keys(top)); diff != "" {
+	if diff := cmp.Diff(sorted(shapeTop.fields()), keys(top)); diff != "" {
 		t.Errorf("top-level fields (-table +schema):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"provider", "to"}, top.Required); diff != "" {
@@ -61,7 +61,7 @@ func TestSchemaMatchesFieldTables(t *testing.T) {
 		if c.n == nil {
 			t.Fatalf("%s: not in the schema", c.s)
 		}
-		if diff := cmp.Diff(sorted(shapeFields[c.s]), keys(c.n)); diff != "" {
+		if diff := cmp.Diff(sorted(c.s.fields()), keys(c.n)); diff != "" {
 			t.Errorf("%s fields (-table +schema):\n%s", c.s, diff)
 		}
 		if c.n.AddProps == nil || *c.n.AddProps {
@@ -81,7 +81,7 @@ func TestSuggest(t *testing.T) {
 		{"subjcet", "subject"}, {"Provider", "provider"}, {"contentType", "content_type"}, {"content-type", "content_type"},
 		{"replyto", "reply_to"}, {"ccc", "cc"}, {"zzz", ""}, {"tos", "to"}, {"xyz", ""},
 	} {
-		if got := Suggest(c.in, shapeFields[shapeTop]); got != c.want {
+		if got := Suggest(c.in, shapeTop.fields()); got != c.want {
 			t.Errorf("Suggest(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}

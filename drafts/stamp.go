@@ -8,6 +8,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/monoco/courier/delivery/mailbox"
@@ -143,7 +144,7 @@ func deterministicID(key []byte, draft, blob, provider, alias string) string {
 	return "out_" + provider + "_" + hex.EncodeToString(mac.Sum(nil)[:6])
 }
 
-var unsafeRe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+var unsafeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9.-]+`) })
 
 // generatedCorrelation is {category}_{ITEM}_{YYYYMMDDTHHMMSSZ}; a draft outside any work item uses
 // draft_{file stem}_{…}.
@@ -151,7 +152,7 @@ func generatedCorrelation(it Item, draftPath string, t time.Time) string {
 	ts := t.UTC().Format("20060102T150405Z")
 	if it.ID == "" {
 		stem := strings.TrimSuffix(path.Base(draftPath), ".md")
-		return "draft_" + unsafeRe.ReplaceAllString(stem, "-") + "_" + ts
+		return "draft_" + unsafeRe().ReplaceAllString(stem, "-") + "_" + ts
 	}
 	return it.Category + "_" + it.ID + "_" + ts
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/xeipuuv/gojsonschema"
@@ -179,7 +180,7 @@ func prune(doc map[string]any, errs errorList) map[string]any {
 
 var utf8BOM = []byte("\ufeff")
 
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // decode parses the frontmatter YAML into plain values, applying the provider override. It also
 // returns the metadata mapping as written (nil when there is none).
@@ -190,7 +191,7 @@ func (v *Validator) decode(front []byte, provider string) (map[string]any, map[s
 	err := dec.Decode(&root)
 	if err != nil && !errors.Is(err, io.EOF) {
 		msg, line := err.Error(), 1
-		if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			line, msg = n+d.lineOffset, m[2]
 			if strings.HasPrefix(msg, "did not find expected") {
@@ -354,11 +355,11 @@ func quoteValue(v any) string {
 	return fmt.Sprint(v)
 }
 
-var checkFieldRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\[\]]*$`)
+var checkFieldRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\[\]]*$`) })
 
 // splitCheck splits a provider check's "field: message" text.
 func splitCheck(s string) (field, msg string) {
-	if f, m, ok := strings.Cut(s, ": "); ok && checkFieldRe.MatchString(f) {
+	if f, m, ok := strings.Cut(s, ": "); ok && checkFieldRe().MatchString(f) {
 		return f, m
 	}
 	return "", s
@@ -380,7 +381,7 @@ func badUTF8Line(b []byte) int {
 	return line
 }
 
-var topKeyRe = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:`)
+var topKeyRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:`) })
 
 // lineField names what line n of a draft holds: "body" past the frontmatter's closing `---`, the
 // field a top-level `key:` line sets, else "frontmatter".
@@ -394,7 +395,7 @@ func lineField(b []byte, n int) string {
 			return "body"
 		}
 	}
-	if m := topKeyRe.FindSubmatch(lines[n-1]); m != nil && n > 1 {
+	if m := topKeyRe().FindSubmatch(lines[n-1]); m != nil && n > 1 {
 		return string(m[1])
 	}
 	return "frontmatter"

@@ -23,14 +23,24 @@ const (
 	shapeFree         shape = "metadata" // anything goes, nulls kept
 )
 
-var shapeFields = map[shape][]string{
-	shapeTop: {"provider", "to", "cc", "bcc", "subject", "content_type", "type", "reply_to", "thread_key",
-		"thread_root", "session", "participants", "mentions", "correlation_id", "options", "metadata"},
-	shapeSession:      {"id", "type", "name", "thread_key"},
-	shapeParticipants: {"from", "to", "cc", "bcc", "mentions"},
-	shapeParticipant:  {"id", "name", "email", "platform_id", "role", "avatar"},
-	shapeMention:      {"type", "target", "name", "offset"},
-	shapeOptions:      {"silent", "urgent", "schedule_at"},
+// fields lists the keys a mapping of shape s may have (nil: any key).
+func (s shape) fields() []string {
+	switch s {
+	case shapeTop:
+		return []string{"provider", "to", "cc", "bcc", "subject", "content_type", "type", "reply_to", "thread_key",
+			"thread_root", "session", "participants", "mentions", "correlation_id", "options", "metadata"}
+	case shapeSession:
+		return []string{"id", "type", "name", "thread_key"}
+	case shapeParticipants:
+		return []string{"from", "to", "cc", "bcc", "mentions"}
+	case shapeParticipant:
+		return []string{"id", "name", "email", "platform_id", "role", "avatar"}
+	case shapeMention:
+		return []string{"type", "target", "name", "offset"}
+	case shapeOptions:
+		return []string{"silent", "urgent", "schedule_at"}
+	}
+	return nil
 }
 
 // child returns the shape of the value under key, and of the items when that value is a list.
@@ -117,7 +127,7 @@ func (d *yamlDoc) convert(n *yaml.Node, p string, s, items shape) any {
 
 func (d *yamlDoc) mapping(n *yaml.Node, p string, s shape) map[string]any {
 	out := make(map[string]any, len(n.Content)/2)
-	known := shapeFields[s]
+	known := s.fields()
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		kline := k.Line + d.lineOffset
