@@ -119,6 +119,9 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationErr
 	if len(sem.errs) == 0 {
 		sem.storable(m)
 	}
+	if m != nil {
+		sem.placeholders(m) // an unedited `courier draft new` template (README.md, "Drafts")
+	}
 	if len(sem.errs) == 0 {
 		if check := v.cfg.Checks[m.Provider]; check != nil {
 			if err := check(m); err != nil {
