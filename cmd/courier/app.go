@@ -78,6 +78,7 @@ func (a *app) cli() *cli.App {
 		Commands: []*cli.Command{
 			a.initCmd(), a.hooksCmd(), a.validateCmd(), a.deliverCmd(), a.sendCmd(), a.watchCmd(),
 			a.queueCmd(), a.retryCmd(), a.showCmd(), a.draftCmd(), a.schemaCmd(), a.demoCmd(), a.versionCmd(),
+			a.statusCmd(),
 		},
 		Writer:         a.stdout,
 		ErrWriter:      a.stderr,
