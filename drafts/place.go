@@ -72,29 +72,3 @@ func PatternDirs(ps []Pattern) []string {
 	}
 	return out
 }
-
-// Pathspecs are git pathspecs that cover every path the pre-commit hook has something to say about
-// for patterns ps: the drafts directories and their sub-folders, and folders that look like drafts
-// directories ([Misplaced]), case-insensitively. A hook script that finds nothing staged under them
-// (`git diff --cached --quiet -- SPECS`), nor under the mailbox, need not start courier. They may
-// cover more than that; never less.
-func Pathspecs(ps []Pattern) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(s string) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	add(":(glob,icase)**/drafts/**/*.md")
-	add(":(glob,icase)**/draft/**/*.md")
-	for _, p := range ps {
-		dir := strings.ReplaceAll(p.Dir, "{item}", "*")
-		add(":(glob,icase)" + dir + "/**/*.md")
-		if base := path.Base(p.Dir); !strings.Contains(base, "{item}") {
-			add(":(glob,icase)**/" + base + "/**/*.md")
-		}
-	}
-	return out
-}

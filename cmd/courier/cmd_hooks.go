@@ -302,8 +302,13 @@ func (a *app) namesSkipped(name string, files []hooks.File, ps []drafts.Pattern)
 		}
 		files = mine
 	}
+	// The same lines as the hook script's own (templates/hooks/hook.sh), which names them when courier
+	// does not start at all.
 	for _, f := range files {
-		a.warn("COURIER_SKIP=1: %s %s; `courier deliver` delivers it later", f.Path, verb)
+		a.warn("COURIER_SKIP=1: %s: %s", verb, f.Path)
+	}
+	if len(files) > 0 {
+		a.warn("`courier deliver` delivers them later")
 	}
 }
 
