@@ -1,7 +1,6 @@
 package drafts
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -25,24 +24,58 @@ func NewNote(rel string, toGiven bool) string {
 	return what + " in " + rel + " before committing: until then the draft is invalid"
 }
 
-// placeholders reports every template placeholder left in m.
-func (s *semantic) placeholders(m *mailbox.Message) {
+// withPlaceholders returns checks with every known provider's check preceded by the placeholder
+// check: a draft that carries a placeholder is invalid whatever its provider.
+func withPlaceholders(checks map[string]func(*mailbox.Message) error) map[string]func(*mailbox.Message) error {
+	out := map[string]func(*mailbox.Message) error{}
+	for _, name := range KnownProviders() {
+		out[name] = nil
+	}
+	for name, c := range checks {
+		out[name] = c
+	}
+	for name, c := range out {
+		out[name] = func(m *mailbox.Message) error {
+			if err := placeholder(m); err != nil {
+				return err
+			}
+			if c == nil {
+				return nil
+			}
+			return c(m)
+		}
+	}
+	return out
+}
+
+// placeholderError is a placeholder left in a draft. Its text is "field: message", as the providers'
+// checks word theirs; BodyLine is the line in the body (1 = its first line), 0 outside the body.
+type placeholderError struct {
+	field, msg string
+	line       int
+}
+
+func (e *placeholderError) Error() string { return e.field + ": " + e.msg }
+func (e *placeholderError) BodyLine() int { return e.line }
+
+// placeholder returns the first template placeholder left in m, or nil.
+func placeholder(m *mailbox.Message) error {
 	for _, l := range []struct {
 		field string
 		list  []string
 	}{{"to", m.To}, {"cc", m.Cc}, {"bcc", m.Bcc}} {
 		for _, v := range l.list {
 			if strings.TrimSpace(v) == PlaceholderTo {
-				s.fail(l.field, fmt.Sprintf("%s is a template placeholder: replace it with a channel alias, chat id or email address", PlaceholderTo))
-				break
+				return &placeholderError{field: l.field, msg: fmt.Sprintf("%s is a template placeholder: replace it with a channel alias, chat id or email address", PlaceholderTo)}
 			}
 		}
 	}
 	if strings.Contains(m.Subject, PlaceholderBody) {
-		s.fail("subject", fmt.Sprintf("%s is a template placeholder: write the subject", PlaceholderBody))
+		return &placeholderError{field: "subject", msg: fmt.Sprintf("%s is a template placeholder: write the subject", PlaceholderBody)}
 	}
-	if i := bytes.Index(s.body, []byte(PlaceholderBody)); i >= 0 {
-		line := s.bodyLine + bytes.Count(s.body[:i], []byte("\n"))
-		s.errs.add("body", line, fmt.Sprintf("%s is a template placeholder: write the message", PlaceholderBody))
+	if i := strings.Index(m.Body, PlaceholderBody); i >= 0 {
+		return &placeholderError{field: "body", line: 1 + strings.Count(m.Body[:i], "\n"),
+			msg: fmt.Sprintf("%s is a template placeholder: write the message", PlaceholderBody)}
 	}
+	return nil
 }

@@ -63,6 +63,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if cfg.Patterns == nil {
 		cfg.Patterns = DefaultPatterns()
 	}
+	cfg.Checks = withPlaceholders(cfg.Checks) // an unedited `courier draft new` template (README.md, "Drafts")
 	return &Validator{cfg: cfg, schema: s}, nil
 }
 
@@ -118,9 +119,6 @@ func (v *Validator) ParseAs(in Input, provider string) (*Draft, []*ValidationErr
 	m := sem.message()
 	if len(sem.errs) == 0 {
 		sem.storable(m)
-	}
-	if m != nil {
-		sem.placeholders(m) // an unedited `courier draft new` template (README.md, "Drafts")
 	}
 	if len(sem.errs) == 0 {
 		if check := v.cfg.Checks[m.Provider]; check != nil {

@@ -92,49 +92,6 @@ func (a *app) printLines(lines []string, err error) error {
 	return err
 }
 
-// hooksJSON is `courier hooks status --json`, and "hooks" in `courier status --json` (README.md,
-// "JSON output"); its shape is stable.
-type hooksJSON struct {
-	Dir       string     `json:"dir"`       // where git runs hooks from
-	Tracked   bool       `json:"tracked"`   // that directory is tracked in the repository
-	Installed bool       `json:"installed"` // every courier hook is there and executable
-	Current   bool       `json:"current"`   // installed, and nothing to warn about
-	Hooks     []hookJSON `json:"hooks"`
-	Warnings  []string   `json:"warnings"`
-}
-
-type hookJSON struct {
-	Name       string `json:"name"`
-	State      string `json:"state"` // courier, courier-not-executable, foreign, foreign-not-executable, absent
-	Path       string `json:"path,omitempty"`
-	Chained    string `json:"chained,omitempty"` // the project's own hook courier runs first
-	Executable bool   `json:"executable"`
-}
-
-func hookStatusJSON(st *hooks.StatusReport) hooksJSON {
-	out := hooksJSON{Dir: st.HooksDir, Tracked: st.HooksTracked, Installed: len(st.Hooks) > 0,
-		Hooks: []hookJSON{}, Warnings: append([]string{}, st.Warnings...)}
-	for _, h := range st.Hooks {
-		state := "absent"
-		switch {
-		case h.Courier && h.Executable:
-			state = "courier"
-		case h.Courier:
-			state = "courier-not-executable"
-		case h.Path != "" && h.Executable:
-			state = "foreign"
-		case h.Path != "":
-			state = "foreign-not-executable"
-		}
-		if state != "courier" {
-			out.Installed = false
-		}
-		out.Hooks = append(out.Hooks, hookJSON{Name: h.Name, State: state, Path: h.Path, Chained: h.Chained, Executable: h.Executable})
-	}
-	out.Current = out.Installed && len(st.Warnings) == 0
-	return out
-}
-
 func printHookStatus(w io.Writer, st *hooks.StatusReport) {
 	tracked := ""
 	if st.HooksTracked {

@@ -44,12 +44,12 @@ func TestDraftTemplatesFitEveryProvider(t *testing.T) {
 					t.Fatalf("New: %q %q %v", rel, got, err)
 				}
 				text := read(t, filepath.Join(repo, rel))
-				assertInvalid(t, v, rel, text, "to: ", drafts.PlaceholderTo, "body: "+drafts.PlaceholderBody)
+				assertInvalid(t, v, rel, text, "to: ", drafts.PlaceholderTo)
 				if !strings.Contains(text, "provider: "+prov+"\n") {
 					t.Errorf("provider not filled in:\n%s", text)
 				}
 				filledTo := strings.Replace(text, "to: "+drafts.PlaceholderTo, "to: "+to, 1)
-				assertInvalid(t, v, rel, filledTo, "body: "+drafts.PlaceholderBody)
+				assertInvalid(t, v, rel, filledTo, ": "+drafts.PlaceholderBody+" is a template placeholder")
 				filled := strings.ReplaceAll(filledTo, drafts.PlaceholderBody, "Filled in")
 				if _, errs := v.Parse(drafts.Input{Path: rel, Content: []byte(filled)}); len(errs) > 0 {
 					t.Errorf("filled-in %s draft for %s is invalid: %v\n%s", tpl, prov, errs, filled)
