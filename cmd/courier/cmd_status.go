@@ -78,7 +78,10 @@ func (a *app) status() (*statusReport, error) {
 	if rep.Item == "" {
 		return rep, nil
 	}
-	mb := a.readMailbox()
+	mb, err := a.openMailbox(false) // only read: no layout is created
+	if err != nil {
+		return nil, err
+	}
 	if rep.Drafts, err = a.draftStates(mb); err != nil {
 		return nil, err
 	}
