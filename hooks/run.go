@@ -74,12 +74,16 @@ func (e *ChainedError) Error() string {
 // first with the same args and stdin (post-rewrite's stdin is buffered so both get it) and, when it is a
 // sh, bash or dash script, with $0 the hook's own path (see [shellOf]). For pre-commit its
 // failure is a [*ChainedError] (the commit is blocked, no files are read); for the others it is a note and
-// the run carries on. Then, unless Getenv("COURIER_SKIP") is "1":
+// the run carries on. Then:
 //
 //   - pre-commit reads the index git hands the hook ($GIT_INDEX_FILE, relative to r.Top; default
 //     GitDir/index); an index it cannot read is an error (COURIER_SKIP=1 commits anyway);
 //   - post-commit reads what HEAD added or changed (nothing for a merge);
 //   - post-rewrite reads every rewritten commit (stdin "old new" lines).
+//
+// Each blob's size is looked up before it is read, and only regular files up to o.MaxSize are read
+// (README.md, "Drafts"). With Getenv("COURIER_SKIP") "1" nothing is read: the Result is Skipped and
+// names the files, so that the caller can say what it skipped; a failure to list them is a note.
 //
 // The post-* hooks' errors say what could not be read; a caller must not block on them.
 func Run(ctx context.Context, r *Repo, name string, o Options) (*Result, error) {
