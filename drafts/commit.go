@@ -1,6 +1,9 @@
 package drafts
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Staged is the verdict on one draft staged for a commit.
 type Staged struct {
@@ -57,4 +60,31 @@ func Under(ps []Pattern) string {
 		}
 	}
 	return prefix
+}
+
+// SkippedLine is the post-commit line for a draft that was not delivered again (README.md, "Git
+// hooks"): an already delivered version names its ids and how to send it again.
+func SkippedLine(s Skipped) string {
+	line := "skipped " + s.Draft + ": " + s.Reason
+	if strings.HasPrefix(s.Reason, "already delivered") {
+		line += "; `courier deliver --force " + s.Draft + "` sends it again"
+	}
+	return line
+}
+
+// NotOfItem returns one line for each file that is not a draft of the branch's work item, saying why
+// a commit on info.Branch does not deliver it and how it can be.
+func NotOfItem(files []Input, info StampInfo, ps []Pattern) []string {
+	var out []string
+	for _, f := range files {
+		it, _ := ItemForPath(f.Path, ps)
+		switch {
+		case info.Item.ID != "" && it.ID == info.Item.ID:
+		case info.Branch == "":
+			out = append(out, fmt.Sprintf("not delivered yet: %s: HEAD is detached (after a rebase, post-rewrite delivers it; else `courier deliver --item %s`)", f.Path, it.ID))
+		default:
+			out = append(out, fmt.Sprintf("not delivered: %s belongs to %s, and branch %q delivers only its own item's drafts (`courier deliver --item %s` delivers it)", f.Path, it.ID, info.Branch, it.ID))
+		}
+	}
+	return out
 }

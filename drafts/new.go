@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ type NewDraft struct {
 	Template string    // one of [Templates]
 	Name     string    // file name, ".md" optional; "" is <template>-<UTC time>
 	Provider string    // "" is file (email for the email template)
-	To       string    // "" is local (someone@example.com for the email template)
+	To       string    // "" leaves the PlaceholderTo placeholder, which fails validation until replaced
 	Now      time.Time // names an unnamed draft
 }
 
@@ -34,7 +35,8 @@ func Templates() []string {
 	ents, _ := fs.ReadDir(templates.FS, "drafts")
 	var out []string
 	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".md") {
+		// card.slack.md is the card template's variant for slack, not a template of its own.
+		if strings.HasSuffix(e.Name(), ".md") && strings.Count(e.Name(), ".") == 1 {
 			out = append(out, strings.TrimSuffix(e.Name(), ".md"))
 		}
 	}
@@ -45,10 +47,28 @@ func Templates() []string {
 // New writes a draft from its template into it's drafts directory under repoTop (created if
 // needed), never over an existing file. It returns the draft's slash path relative to repoTop and the
 // provider the draft names.
+//
+// The draft carries placeholders (README.md, "Drafts"): PlaceholderTo in `to` unless d.To is given,
+// and PlaceholderBody in the body (and subject); validation rejects a draft until they are replaced.
+// A template has a variant per provider where the provider's format needs one (card.slack.md), so
+// that a filled-in draft is one its provider accepts; a template its provider cannot send at all
+// (a card by email) is refused.
 func New(repoTop string, it Item, d NewDraft) (rel, provider string, err error) {
-	data, err := templates.FS.ReadFile(path.Join("drafts", d.Template+".md"))
-	if err != nil {
+	if !slices.Contains(Templates(), d.Template) {
 		return "", "", fmt.Errorf("%s: %w", d.Template, ErrUnknownTemplate)
+	}
+	provider = or(d.Provider, "file")
+	if d.Template == "email" {
+		provider = or(d.Provider, "email")
+	}
+	if d.Template == "card" && provider == "email" {
+		return "", "", fmt.Errorf("template card: provider email cannot send cards (use the email or notify template)")
+	}
+	data, err := templates.FS.ReadFile(path.Join("drafts", d.Template+"."+provider+".md"))
+	if err != nil {
+		if data, err = templates.FS.ReadFile(path.Join("drafts", d.Template+".md")); err != nil {
+			return "", "", fmt.Errorf("%s: %w", d.Template, ErrUnknownTemplate)
+		}
 	}
 	name := d.Name
 	if name == "" {
@@ -58,11 +78,11 @@ func New(repoTop string, it Item, d NewDraft) (rel, provider string, err error) 
 	if strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
 		return "", "", fmt.Errorf("draft name %q: %w", name, ErrDraftName)
 	}
-	provider, to := or(d.Provider, "file"), or(d.To, "local")
-	if d.Template == "email" {
-		provider, to = or(d.Provider, "email"), or(d.To, "someone@example.com")
+	to := PlaceholderTo
+	if d.To != "" {
+		to = yamlScalar(d.To)
 	}
-	text := strings.NewReplacer("{{provider}}", provider, "{{to}}", yamlScalar(to)).Replace(string(data))
+	text := strings.NewReplacer("{{provider}}", provider, "{{to}}", to).Replace(string(data))
 	rel = path.Join(it.Dir, name+".md")
 	if err := writeNew(filepath.Join(repoTop, filepath.FromSlash(rel)), text); err != nil {
 		if errors.Is(err, fs.ErrExist) {

@@ -25,11 +25,12 @@ func TestNew(t *testing.T) {
 	if err != nil || rel != "Issues/Features/work/FEAT-0042/drafts/notify-20260102T020405.md" || prov != "file" {
 		t.Fatalf("unnamed: %q %q %v", rel, prov, err)
 	}
-	if text := read(rel); !strings.Contains(text, "provider: file\n") || !strings.Contains(text, "to: local\n") {
-		t.Errorf("defaults not filled in:\n%s", text)
+	if text := read(rel); !strings.Contains(text, "provider: file\n") || !strings.Contains(text, "to: <TO>\n") ||
+		!strings.Contains(text, "\n<BODY>\n") {
+		t.Errorf("defaults and placeholders not filled in:\n%s", text)
 	}
 	rel, prov, err = New(repo, it, NewDraft{Template: "email", Name: "mail.md"})
-	if err != nil || !strings.HasSuffix(rel, "/mail.md") || prov != "email" || !strings.Contains(read(rel), "someone@example.com") {
+	if err != nil || !strings.HasSuffix(rel, "/mail.md") || prov != "email" || !strings.Contains(read(rel), "to: <TO>\n") {
 		t.Fatalf("email: %q %q %v", rel, prov, err)
 	}
 	rel, _, err = New(repo, it, NewDraft{Template: "reply", Name: "answer", To: "team: core"})

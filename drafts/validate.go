@@ -64,6 +64,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if cfg.Patterns == nil {
 		cfg.Patterns = DefaultPatterns()
 	}
+	cfg.Checks = withPlaceholders(cfg.Checks) // an unedited `courier draft new` template (README.md, "Drafts")
 	return &Validator{cfg: cfg, schema: s}, nil
 }
 

@@ -24,15 +24,43 @@ import (
 
 // File is a file as git stores it in the index or a commit.
 type File struct {
-	Path    string // slash-separated, relative to the worktree top
-	Blob    string // git blob id, hex
-	Content []byte // the blob's content (for a symbolic link: its target)
+	Path string // slash-separated, relative to the worktree top
+	Blob string // git object id, hex
+	// Kind is what git records at Path: a regular file, a symbolic link or a gitlink (a submodule's
+	// commit). Only a regular file's content is read.
+	Kind Kind
+	// Size is the blob's size in bytes, known before anything is read (0 for a gitlink).
+	Size int64
+	// Content is a regular file's content; nil for a symbolic link, a gitlink, a blob larger than the
+	// caller's limit ([Options].MaxSize), and in a run that COURIER_SKIP=1 skipped.
+	Content []byte
 }
 
-// entry is a matched path and its blob, before the content is read.
+// Kind is the kind of a git tree or index entry that [File] reports.
+type Kind int
+
+// The kinds of [File].
+const (
+	Regular Kind = iota // a regular or executable file
+	Symlink             // a symbolic link (the blob is its target)
+	Gitlink             // a submodule commit
+)
+
+func kindOf(m filemode.FileMode) Kind {
+	switch m {
+	case filemode.Symlink:
+		return Symlink
+	case filemode.Submodule:
+		return Gitlink
+	}
+	return Regular
+}
+
+// entry is a matched path and its object, before the content is read.
 type entry struct {
 	path string
 	hash plumbing.Hash
+	kind Kind
 }
 
 // store opens r's object and reference storage lazily: nothing is scanned until an object is looked up.
@@ -56,10 +84,10 @@ func StagedFiles(r *Repo, indexFile string, match func(path string) bool) ([]Fil
 	}
 	st := store(r)
 	defer st.Close()
-	return contents(st, ents)
+	return contents(st, ents, 0)
 }
 
-// indexEntries decodes indexFile with go-git and returns the matching stage-0 file entries. An index
+// indexEntries decodes indexFile with go-git and returns the matching stage-0 file and gitlink entries. An index
 // go-git cannot decode (e.g. a split index) is read through `git ls-files --stage` instead.
 func indexEntries(r *Repo, indexFile string, match func(string) bool) ([]entry, error) {
 	if indexFile == "" {
@@ -83,10 +111,10 @@ func indexEntries(r *Repo, indexFile string, match func(string) bool) ([]entry, 
 	}
 	var ents []entry
 	for _, e := range idx.Entries {
-		if e.Stage != 0 || e.IntentToAdd || !isFileMode(e.Mode) || !match(e.Name) {
+		if e.Stage != 0 || e.IntentToAdd || !isEntryMode(e.Mode) || !match(e.Name) {
 			continue
 		}
-		ents = append(ents, entry{path: e.Name, hash: e.Hash})
+		ents = append(ents, entry{path: e.Name, hash: e.Hash, kind: kindOf(e.Mode)})
 	}
 	return ents, nil
 }
@@ -105,10 +133,10 @@ func lsFiles(r *Repo, indexFile string, match func(string) bool) ([]entry, error
 			continue
 		}
 		m, err := filemode.New(f[0])
-		if err != nil || !isFileMode(m) {
+		if err != nil || !isEntryMode(m) {
 			continue
 		}
-		ents = append(ents, entry{path: path, hash: plumbing.NewHash(f[1])})
+		ents = append(ents, entry{path: path, hash: plumbing.NewHash(f[1]), kind: kindOf(m)})
 	}
 	return ents, nil
 }
@@ -118,10 +146,31 @@ func isFileMode(m filemode.FileMode) bool {
 	return m == filemode.Regular || m == filemode.Executable || m == filemode.Deprecated || m == filemode.Symlink
 }
 
-// contents reads the blob of every entry.
-func contents(st *filesystem.Storage, ents []entry) ([]File, error) {
+// isEntryMode reports whether m is a blob or a gitlink: what may stand where a draft is expected.
+func isEntryMode(m filemode.FileMode) bool {
+	return isFileMode(m) || m == filemode.Submodule
+}
+
+// contents reads the blob of every regular-file entry whose size, looked up first, is at most max (0:
+// no limit); the others are reported with their size and without content, so that a huge blob is
+// never read.
+func contents(st *filesystem.Storage, ents []entry, max int64) ([]File, error) {
 	files := make([]File, 0, len(ents))
 	for _, e := range ents {
+		f := File{Path: e.path, Blob: e.hash.String(), Kind: e.kind}
+		if e.kind == Gitlink {
+			files = append(files, f)
+			continue
+		}
+		size, err := st.EncodedObjectSize(e.hash)
+		if err != nil {
+			return nil, fmt.Errorf("read %s (blob %s): %w", e.path, e.hash, err)
+		}
+		f.Size = size
+		if e.kind != Regular || (max > 0 && size > max) {
+			files = append(files, f)
+			continue
+		}
 		blob, err := object.GetBlob(st, e.hash)
 		if err != nil {
 			return nil, fmt.Errorf("read %s (blob %s): %w", e.path, e.hash, err)
@@ -135,7 +184,8 @@ func contents(st *filesystem.Storage, ents []entry) ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s (blob %s): %w", e.path, e.hash, err)
 		}
-		files = append(files, File{Path: e.path, Blob: e.hash.String(), Content: b})
+		f.Content = b
+		files = append(files, f)
 	}
 	return files, nil
 }
@@ -168,7 +218,7 @@ func changedVsTree(tree *object.Tree, ents []entry) []entry {
 	var out []entry
 	for _, e := range ents {
 		te, err := tree.FindEntry(e.path)
-		if err != nil || te.Hash != e.hash || !isFileMode(te.Mode) {
+		if err != nil || te.Hash != e.hash || !isEntryMode(te.Mode) || kindOf(te.Mode) != e.kind {
 			out = append(out, e)
 		}
 	}
@@ -185,6 +235,12 @@ func CommitFiles(r *Repo, rev string, match func(path string) bool) ([]File, err
 
 // commitFilesUnder is CommitFiles looking only under the path prefix under ("" = everywhere).
 func commitFilesUnder(r *Repo, rev, under string, match func(string) bool) ([]File, error) {
+	return commitFilesMax(r, rev, under, match, 0, true)
+}
+
+// commitFilesMax is commitFilesUnder reading no blob larger than max (0: no limit), nor any when
+// !read.
+func commitFilesMax(r *Repo, rev, under string, match func(string) bool, max int64, read bool) ([]File, error) {
 	st := store(r)
 	defer st.Close()
 	h, err := resolve(st, rev)
@@ -195,7 +251,22 @@ func commitFilesUnder(r *Repo, rev, under string, match func(string) bool) ([]Fi
 	if err != nil || len(ents) == 0 {
 		return nil, err
 	}
-	return contents(st, ents)
+	if !read {
+		return listed(ents), nil
+	}
+	return contents(st, ents, max)
+}
+
+// listed reports ents without reading anything.
+func listed(ents []entry) []File {
+	if len(ents) == 0 {
+		return nil
+	}
+	files := make([]File, len(ents))
+	for i, e := range ents {
+		files[i] = File{Path: e.path, Blob: e.hash.String(), Kind: e.kind}
+	}
+	return files
 }
 
 // resolve turns HEAD, a full ref name, a branch or tag name, or a full hex id into a commit id.
@@ -292,12 +363,12 @@ func (d *differ) diff(a, b *object.Tree, dir string) error {
 			if err := d.diff(oldSub, sub, p); err != nil {
 				return err
 			}
-		case isFileMode(e.Mode):
-			if old != nil && old.Hash == e.Hash && isFileMode(old.Mode) {
-				continue // only the mode changed: same content
+		case isEntryMode(e.Mode):
+			if old != nil && old.Hash == e.Hash && kindOf(old.Mode) == kindOf(e.Mode) {
+				continue // only the executable bit changed: same content
 			}
 			if strings.HasPrefix(p, d.under) && d.match(p) {
-				d.out = append(d.out, entry{path: p, hash: e.Hash})
+				d.out = append(d.out, entry{path: p, hash: e.Hash, kind: kindOf(e.Mode)})
 			}
 		}
 	}
@@ -307,10 +378,12 @@ func (d *differ) diff(a, b *object.Tree, dir string) error {
 // RewrittenFiles reads post-rewrite input ("old new [extra]" per line) and returns CommitFiles of every
 // new commit that is not a merge, each (path, blob) once, in input order.
 func RewrittenFiles(r *Repo, pairs io.Reader, match func(string) bool) ([]File, error) {
-	return rewrittenFilesUnder(r, pairs, "", match)
+	return rewrittenFilesUnder(r, pairs, "", match, 0, true)
 }
 
-func rewrittenFilesUnder(r *Repo, pairs io.Reader, under string, match func(string) bool) ([]File, error) {
+// rewrittenFilesUnder is RewrittenFiles looking only under the path prefix under, reading no blob
+// larger than max (0: no limit), nor any when !read.
+func rewrittenFilesUnder(r *Repo, pairs io.Reader, under string, match func(string) bool, max int64, read bool) ([]File, error) {
 	st := store(r)
 	defer st.Close()
 	seen := map[entry]bool{}
@@ -338,5 +411,8 @@ func rewrittenFilesUnder(r *Repo, pairs io.Reader, under string, match func(stri
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("post-rewrite input: %w", err)
 	}
-	return contents(st, ents)
+	if !read {
+		return listed(ents), nil
+	}
+	return contents(st, ents, max)
 }

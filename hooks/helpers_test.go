@@ -113,7 +113,7 @@ func runActions(ctx context.Context, r *hooks.Repo, name string, args []string, 
 		return chained.Code
 	case err != nil && name == "pre-commit":
 		return 1
-	case err != nil || len(res.Files) == 0:
+	case err != nil || len(res.Files) == 0 || res.Skipped:
 		return 0
 	case name == "pre-commit":
 		if a.Validate(res.Files, stderr) != nil {

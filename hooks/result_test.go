@@ -31,8 +31,8 @@ func TestRunReturnsAResult(t *testing.T) {
 		string(res.Files[0].Content) != validMD || res.Skipped || len(res.Notes) != 0 {
 		t.Fatalf("pre-commit: %+v, %v", res, err)
 	}
-	if res, err = run("pre-commit", map[string]string{"COURIER_SKIP": "1"}); err != nil || !res.Skipped || res.Files != nil ||
-		len(res.Notes) != 1 || res.Notes[0] != "COURIER_SKIP=1, skipping pre-commit" {
+	if res, err = run("pre-commit", map[string]string{"COURIER_SKIP": "1"}); err != nil || !res.Skipped ||
+		len(res.Files) != 1 || res.Files[0].Path != draftA || res.Files[0].Content != nil || len(res.Notes) != 1 || res.Notes[0] != "COURIER_SKIP=1, skipping pre-commit" {
 		t.Fatalf("skip: %+v, %v", res, err)
 	}
 	if _, err = run("pre-push", nil); !errors.Is(err, hooks.ErrUnknownHook) {

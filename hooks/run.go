@@ -27,6 +27,13 @@ type Options struct {
 	// Under, when set, is a path prefix (e.g. "Issues/") outside which Match never reports true; commits
 	// are then diffed only below it. Optional: it only saves work.
 	Under string
+	// MaxSize, when positive, is the largest blob whose content is read: a matching file over it is
+	// reported with its Size and no Content, its size looked up without reading it.
+	MaxSize int64
+	// Notice reports whether a staged path that Match does not want is one the caller wants named
+	// anyway (pre-commit only: e.g. a mailbox path, a misplaced draft); nothing of it is read. nil
+	// notices nothing.
+	Notice func(path string) bool
 }
 
 // Result is what a hook run found.
@@ -34,7 +41,12 @@ type Result struct {
 	// Files are, for pre-commit, the matching files staged in the index whose blob differs from HEAD's;
 	// for post-commit and post-rewrite, the matching files the new or rewritten commits added or changed.
 	Files []File
-	// Skipped is true when COURIER_SKIP=1 said not to look at anything.
+	// Noticed are the staged paths (pre-commit) that differ from HEAD and that Options.Notice reported,
+	// in index order.
+	Noticed []string
+	// Skipped is true when COURIER_SKIP=1 said not to validate or deliver anything: Files then name
+	// what the hook would have looked at (paths and blob ids, no content), so that the caller can say
+	// what it skipped.
 	Skipped bool
 	// Notes are lines for the user (without a "courier: " prefix); none of them stops the hook.
 	Notes []string
@@ -62,12 +74,16 @@ func (e *ChainedError) Error() string {
 // first with the same args and stdin (post-rewrite's stdin is buffered so both get it) and, when it is a
 // sh, bash or dash script, with $0 the hook's own path (see [shellOf]). For pre-commit its
 // failure is a [*ChainedError] (the commit is blocked, no files are read); for the others it is a note and
-// the run carries on. Then, unless Getenv("COURIER_SKIP") is "1":
+// the run carries on. Then:
 //
 //   - pre-commit reads the index git hands the hook ($GIT_INDEX_FILE, relative to r.Top; default
 //     GitDir/index); an index it cannot read is an error (COURIER_SKIP=1 commits anyway);
 //   - post-commit reads what HEAD added or changed (nothing for a merge);
 //   - post-rewrite reads every rewritten commit (stdin "old new" lines).
+//
+// Each blob's size is looked up before it is read, and only regular files up to o.MaxSize are read
+// (README.md, "Drafts"). With Getenv("COURIER_SKIP") "1" nothing is read: the Result is Skipped and
+// names the files, so that the caller can say what it skipped; a failure to list them is a note.
 //
 // The post-* hooks' errors say what could not be read; a caller must not block on them.
 func Run(ctx context.Context, r *Repo, name string, o Options) (*Result, error) {
@@ -99,21 +115,28 @@ func Run(ctx context.Context, r *Repo, name string, o Options) (*Result, error) 
 		}
 		res.note("the project's %s hook (%s) exited %d; courier carries on", name, chained, code)
 	}
-	if o.Getenv("COURIER_SKIP") == "1" {
+	read := o.Getenv("COURIER_SKIP") != "1"
+	if !read {
 		res.Skipped = true
 		res.note("COURIER_SKIP=1, skipping %s", name)
-		return res, nil
 	}
 	var err error
 	switch name {
 	case "pre-commit":
-		if res.Files, err = staged(r, o); err != nil {
+		if res.Files, res.Noticed, err = staged(r, o, read); err != nil && read {
 			return res, fmt.Errorf("pre-commit: cannot read the staged drafts: %w (COURIER_SKIP=1 commits without courier)", err)
 		}
 	case "post-commit":
-		res.Files, err = commitFilesUnder(r, "HEAD", o.Under, o.Match)
+		res.Files, err = commitFilesMax(r, "HEAD", o.Under, o.Match, o.MaxSize, read)
 	case "post-rewrite":
-		res.Files, err = rewrittenFilesUnder(r, bytes.NewReader(input), o.Under, o.Match)
+		res.Files, err = rewrittenFilesUnder(r, bytes.NewReader(input), o.Under, o.Match, o.MaxSize, read)
+	}
+	if !read {
+		if err != nil {
+			res.note("%s: cannot list the drafts it skips: %v", name, err)
+		}
+		res.Noticed = nil
+		return res, nil
 	}
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", name, err)
@@ -125,27 +148,41 @@ func (res *Result) note(format string, args ...any) {
 	res.Notes = append(res.Notes, fmt.Sprintf(format, args...))
 }
 
-// staged returns the matching files staged for this commit: index entries that differ from HEAD.
-func staged(r *Repo, o Options) ([]File, error) {
+// staged returns the matching files staged for this commit (index entries that differ from HEAD),
+// read only when read, and the noticed paths among the staged ones.
+func staged(r *Repo, o Options, read bool) ([]File, []string, error) {
 	indexFile := o.Getenv("GIT_INDEX_FILE")
 	if indexFile != "" && !filepath.IsAbs(indexFile) {
 		indexFile = filepath.Join(r.Top, indexFile)
 	}
-	ents, err := indexEntries(r, indexFile, o.Match)
+	notice := o.Notice
+	if notice == nil {
+		notice = func(string) bool { return false }
+	}
+	ents, err := indexEntries(r, indexFile, func(p string) bool { return o.Match(p) || notice(p) })
 	if err != nil || len(ents) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	st := store(r)
 	defer st.Close()
 	head, err := headTree(st)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ents = changedVsTree(head, ents)
-	if len(ents) == 0 {
-		return nil, nil
+	var mine []entry
+	var noticed []string
+	for _, e := range changedVsTree(head, ents) {
+		if o.Match(e.path) {
+			mine = append(mine, e)
+		} else {
+			noticed = append(noticed, e.path)
+		}
 	}
-	return contents(st, ents)
+	if len(mine) == 0 || !read {
+		return listed(mine), noticed, nil
+	}
+	files, err := contents(st, mine, o.MaxSize)
+	return files, noticed, err
 }
 
 // runChained runs the preserved foreign hook, if there is one git would have run, and returns its exit

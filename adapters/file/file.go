@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
@@ -19,6 +20,7 @@ const Name = "file"
 // Sender writes messages into one directory. It is safe for concurrent use.
 type Sender struct {
 	dir string
+	now func() time.Time // stamps sent_at of the copy
 }
 
 // New returns a Sender writing into cfg.Dir (default DefaultDir), resolved against repoRoot when
@@ -34,7 +36,7 @@ func New(cfg Config, repoRoot string) (*Sender, error) {
 		}
 		dir = filepath.Join(repoRoot, dir)
 	}
-	return &Sender{dir: filepath.Clean(dir)}, nil
+	return &Sender{dir: filepath.Clean(dir), now: time.Now}, nil
 }
 
 // Dir is the directory messages are written to.
@@ -44,8 +46,9 @@ func (s *Sender) Dir() string { return s.dir }
 func Check(*mailbox.Message) error { return nil }
 
 // Send writes m as {dir}/{id}.md (mode 0600) through a temp file in dir, fsync and rename, then
-// fsyncs dir; a reader never sees a partial file, and a resend replaces the file with the same
-// content. It returns "file:" + the path as the provider message id. A message id that is not a
+// fsyncs dir; a reader never sees a partial file, and a resend replaces the file. The copy shows the
+// message as sent (README.md, "Configuration": `status: sent`, `sent_at`, no pending retry), as the
+// archived message will; m itself is not changed. It returns "file:" + the path as the provider message id. A message id that is not a
 // safe file name is a permanent failure; I/O errors are transient.
 func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 	if err := ctx.Err(); err != nil {
@@ -54,7 +57,10 @@ func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 	if !mailbox.ValidID(m.ID) {
 		return "", adapters.Permanent("file: message id %q is not a valid file name", m.ID)
 	}
-	data, err := payload(m)
+	sent := *m
+	sent.Status, sent.SentAt = mailbox.StatusSent, mailbox.Ptr(s.now())
+	sent.NextRetryAt, sent.ErrorMessage = nil, nil
+	data, err := payload(&sent)
 	if err != nil {
 		return "", adapters.Permanent("file: %v", err)
 	}

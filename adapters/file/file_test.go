@@ -46,6 +46,13 @@ func TestSendWritesMessageFile(t *testing.T) {
 	if got.ID != m.ID || got.Subject != "Hi" || got.Body != m.Body {
 		t.Errorf("round trip: %+v", got)
 	}
+	// The copy shows the sent state, not the pending message it was sent from.
+	if got.Status != mailbox.StatusSent || got.SentAt == nil || got.SentAt.Before(m.CreatedAt.Time) {
+		t.Errorf("copy has status %q, sent_at %v; want sent with a time", got.Status, got.SentAt)
+	}
+	if m.Status != mailbox.StatusPending || m.SentAt != nil {
+		t.Errorf("Send changed the message: status %q, sent_at %v", m.Status, m.SentAt)
+	}
 	for path, mode := range map[string]os.FileMode{want: 0o600, filepath.Dir(want): 0o700} {
 		fi, err := os.Stat(path)
 		if err != nil || fi.Mode().Perm() != mode {

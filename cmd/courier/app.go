@@ -77,6 +77,7 @@ func (a *app) cli() *cli.App {
 			return nil
 		},
 		Commands: []*cli.Command{
+			a.statusCmd(),
 			a.initCmd(), a.hooksCmd(), a.validateCmd(), a.deliverCmd(), a.sendCmd(), a.watchCmd(),
 			a.queueCmd(), a.retryCmd(), a.showCmd(), a.draftCmd(), a.schemaCmd(), a.demoCmd(), a.versionCmd(),
 			a.guardCmd(),

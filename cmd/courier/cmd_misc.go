@@ -70,6 +70,7 @@ func (a *app) draftCmd() *cli.Command {
 					return err
 				}
 				fmt.Fprintln(a.stdout, rel)
+				a.warn("%s", drafts.NewNote(rel, c.String("to") != ""))
 				a.noteUnconfigured(provider)
 				return nil
 			},

@@ -24,7 +24,7 @@ func TestPreCommitSessionErrorIsPrinted(t *testing.T) {
 	a := &app{getenv: getenv, now: time.Now, dir: dir, repo: &hooks.Repo{Top: dir, MainWorktree: dir}, root: dir, cfg: cfg}
 	var stderr bytes.Buffer
 	files := []drafts.Input{{Path: "Issues/Features/work/FEAT-1/drafts/a.md", Content: []byte("---\nprovider: file\nto: x\n---\nhi\n")}}
-	err = a.preCommit(files, nil)
+	err = a.preCommit(files, nil, nil)
 	if err == nil {
 		t.Fatal("preCommit: no error")
 	}
