@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/hooks"
@@ -117,7 +118,7 @@ func (a *app) loadIn(r *hooks.Repo) error {
 	if r != nil {
 		a.root = r.MainWorktree
 	}
-	path, explicit := configFile(a.configFlag, a.getenv, a.root, a.dir)
+	path, explicit := config.File(a.configFlag, a.getenv, a.root, a.dir)
 	cfg, err := loadConfig(path, explicit, a.root, a.getenv)
 	a.cfg = cfg
 	return err

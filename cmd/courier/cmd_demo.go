@@ -161,7 +161,7 @@ func (a *app) demoSend(ctx context.Context, say func(string, ...any)) error {
 	}
 	say("enqueued %s", relPath(a.dir, queued[0].Path))
 	logger := slog.New(slog.NewTextHandler(a.stderr, logOptions(slog.LevelWarn)))
-	w, _, _, err := a.buildWatcher(logger, a.cfg.Watch.Interval.Duration, "")
+	w, _, _, err := a.buildWatcher(logger, a.cfg.Watch.Interval.Duration, "", true)
 	if err != nil {
 		return err
 	}

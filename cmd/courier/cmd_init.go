@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/hooks"
 	"github.com/monoco/courier/templates"
 )
@@ -32,7 +33,7 @@ func (a *app) initRepo() ([]string, error) {
 		return nil, fmt.Errorf("%s: %w (courier init needs a git repository: run git init first)", a.dir, err)
 	}
 	var lines []string
-	cfgPath, explicit := configFile(a.configFlag, a.getenv, r.MainWorktree, a.dir)
+	cfgPath, explicit := config.File(a.configFlag, a.getenv, r.MainWorktree, a.dir)
 	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) && !explicit {
 		if err := writeDefaultConfig(cfgPath); err != nil {
 			return nil, err
@@ -63,7 +64,7 @@ func (a *app) excludes() []string {
 	dirPattern := func(rel string) string { return "/" + strings.TrimSuffix(filepath.ToSlash(rel), "/") + "/" }
 	out := []string{dirPattern(relPath(a.root, a.cfg.mailboxDir()))}
 	fileDir := ".monoco/outbox-local"
-	if d := a.cfg.Providers.fileDir(); d != "" {
+	if d := a.cfg.Providers.FileDir(); d != "" {
 		fileDir = d
 	}
 	if !filepath.IsAbs(fileDir) {

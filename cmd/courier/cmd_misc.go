@@ -83,8 +83,8 @@ func (a *app) noteUnconfigured(provider string) {
 		return
 	}
 	cfgPath := ".monoco/courier.yaml"
-	if a.cfg.path != "" {
-		cfgPath = relPath(a.root, a.cfg.path)
+	if a.cfg.Path() != "" {
+		cfgPath = relPath(a.root, a.cfg.Path())
 	}
 	a.warn("note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")",
 		provider, provider, cfgPath)
