@@ -24,6 +24,7 @@ import (
 	"github.com/monoco/courier/adapters/file"
 	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/drafts"
+	"github.com/monoco/courier/templates"
 )
 
 // Config is `.monoco/courier.yaml` (README.md, "Configuration"). Decoding is strict: an unknown key
@@ -204,7 +205,7 @@ func Load(path string, explicit bool, root string, getenv func(string) string, r
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s", yamlError(rel, err, configKeys(registry)))
+		return nil, fmt.Errorf("%s", yamlError(rel, data, err, configKeys(registry)))
 	}
 	if err := cfg.finish(getenv); err != nil {
 		return nil, fmt.Errorf("%s: %v", rel, err)
@@ -223,48 +224,6 @@ func (c *Config) finish(getenv func(string) string) error {
 	}
 	c.mailbox = absFrom(c.root, p)
 	return nil
-}
-
-var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-var unknownFieldRe = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-
-// structTypeRe matches yaml.v3's error for a scalar or list where a section (a Go struct) belongs,
-// which would otherwise name the Go type ("into config.WatchConfig").
-var structTypeRe = regexp.MustCompile(`^cannot unmarshal !!(\w+)(?: .*)? into \*?(?:main|[a-z]+)\.[A-Z]\w*$`)
-
-var yamlKinds = map[string]string{"seq": "a list", "str": "a string", "int": "a number", "float": "a number",
-	"bool": "true or false", "null": "empty", "map": "a mapping", "binary": "binary data", "timestamp": "a timestamp"}
-
-// yamlError turns a yaml.v3 error into `file:line: message` lines.
-func yamlError(file string, err error, keys []string) string {
-	var msgs []string
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
-		msgs = []string{err.Error()}
-	}
-	out := make([]string, 0, len(msgs))
-	for _, m := range msgs {
-		m = strings.TrimPrefix(m, "yaml: ")
-		if sub := yamlLineRe.FindStringSubmatch(m); sub != nil {
-			msg := sub[2]
-			if f := unknownFieldRe.FindStringSubmatch(msg); f != nil {
-				msg = fmt.Sprintf("%s: unknown key", f[1])
-				if sug := drafts.Suggest(f[1], keys); sug != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", sug)
-				}
-			}
-			if f := structTypeRe.FindStringSubmatch(msg); f != nil {
-				msg = "must be a mapping of keys, not " + yamlKinds[f[1]]
-			}
-			msg = strings.ReplaceAll(msg, "line "+sub[1]+": ", "")
-			out = append(out, fmt.Sprintf("%s:%s: %s", file, sub[1], msg))
-			continue
-		}
-		out = append(out, file+": "+m)
-	}
-	return strings.Join(out, "\n")
 }
 
 // configKeys lists every key the configuration knows (for "did you mean" hints).
@@ -432,4 +391,31 @@ func relPath(root, p string) string {
 		return filepath.ToSlash(r)
 	}
 	return p
+}
+
+// Excludes are the paths git must not see, as .git/info/exclude patterns: the mailbox, the file
+// provider's directory (when inside the repository) and the log of the service units.
+func (c *Config) Excludes() []string {
+	dirPattern := func(rel string) string { return "/" + strings.TrimSuffix(filepath.ToSlash(rel), "/") + "/" }
+	out := []string{dirPattern(relPath(c.root, c.mailbox))}
+	fileDir := ".monoco/outbox-local"
+	if d := c.Providers.FileDir(); d != "" {
+		fileDir = d
+	}
+	if !filepath.IsAbs(fileDir) {
+		out = append(out, dirPattern(filepath.Clean(fileDir)))
+	}
+	return append(out, "/.monoco/courier-watch.log")
+}
+
+// WriteDefault writes the commented default configuration (templates/config) to path.
+func WriteDefault(path string) error {
+	data, err := templates.FS.ReadFile("config/courier.yaml")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
