@@ -31,6 +31,7 @@ func TestLayers(t *testing.T) {
 		"hooks":            {"templates"},
 		"drafts":           {"delivery/mailbox", "templates"},
 		"delivery":         {"delivery/mailbox"},
+		"demo":             {"templates"},
 		"config":           {"adapters", "adapters/file", "delivery", "delivery/mailbox", "drafts", "templates"},
 	}
 	thirdParty := map[string][]string{ // module-external imports allowed beyond the standard library
