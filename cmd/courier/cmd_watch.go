@@ -97,7 +97,7 @@ func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher) error {
 // buildWatcher is the one place a watcher is wired: the configured providers, retry policy and watch
 // settings over the configured mailbox. With addr it binds the local API's listener (before the
 // mailbox is created) and returns it with the expanded API token. A run that sends once needs only
-// the providers of the messages queued now (README.md, "Secrets"); any other needs every one.
+// the providers of the messages queued now (README.md, "Configuration"); any other needs every one.
 func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr string, once bool) (w *delivery.Watcher, ln net.Listener, token string, err error) {
 	cfg := a.cfg
 	redactor := adapters.NewRedactor()
@@ -151,8 +151,7 @@ func listen(addr, token string) (net.Listener, error) {
 	if err != nil {
 		return nil, usageErrorf("--listen %s: %v", addr, err)
 	}
-	ip := net.ParseIP(host)
-	if host != "localhost" && (ip == nil || !ip.IsLoopback()) && token == "" {
+	if !adapters.IsLoopback(host) && token == "" {
 		return nil, configErrorf("--listen %s: not a loopback address; set watch.api_token to serve beyond loopback", addr)
 	}
 	ln, err := net.Listen("tcp", addr)

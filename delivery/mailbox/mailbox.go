@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,6 +31,9 @@ var States = []State{Outbound, Archive, DeadLetter, Inbound}
 
 // ErrNotFound is returned when no message has the requested id.
 var ErrNotFound = errors.New("no such message")
+
+// ErrAmbiguousID is returned by [Mailbox.Find] when a short id matches several messages.
+var ErrAmbiguousID = errors.New("matches several messages")
 
 var (
 	providerRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
@@ -362,7 +366,9 @@ func listState(dir string, s State, claimed, irregular bool) ([]Entry, error) {
 	return out, nil
 }
 
-// Find locates the message with id in any state (claims included).
+// Find locates the message with id in any state (claims included). id may also be the id's last
+// part alone (the 12 hex digits of out_{provider}_{hex}); when that matches several messages the
+// error wraps ErrAmbiguousID and lists them.
 func (mb *Mailbox) Find(id string) (Entry, error) {
 	if !ValidID(id) {
 		return Entry{}, fmt.Errorf("%q: %w", id, ErrNotFound)
@@ -371,10 +377,22 @@ func (mb *Mailbox) Find(id string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	var short []Entry
+	var ids []string
 	for _, e := range all {
 		if e.ID() == id {
 			return e, nil
 		}
+		if strings.HasSuffix(e.ID(), "_"+id) && !slices.Contains(ids, e.ID()) {
+			short, ids = append(short, e), append(ids, e.ID())
+		}
 	}
-	return Entry{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+	switch len(short) {
+	case 0:
+		return Entry{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+	case 1:
+		return short[0], nil
+	}
+	slices.Sort(ids)
+	return Entry{}, fmt.Errorf("%s: %w: %s", id, ErrAmbiguousID, strings.Join(ids, ", "))
 }
