@@ -76,9 +76,8 @@ func (a *app) watch(c *cli.Context) error {
 		names = append(names, p.Name)
 	}
 	logger.Info("watch started", "mailbox", a.cfg.mailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
-	err = w.Run(c.Context)
-	logger.Info("watch stopped", "err", err)
-	return err
+	defer logger.Info("watch stopped") // an error is reported once, by the caller
+	return w.Run(c.Context)
 }
 
 // watchOnce sends what is due now and prints the summary; a dead-lettered message exits 1.
