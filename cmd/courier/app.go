@@ -103,17 +103,18 @@ func (a *app) cli() *cli.App {
 			a.warn("unknown command %q (see courier --help)", name)
 		},
 	}
-	// The App's OnUsageError covers only global flags: without one of its own, a command prints its
-	// whole help to stdout on a bad flag value and exits 1. Every command gets the same handler (exit 2).
-	var onUsage func([]*cli.Command)
-	onUsage = func(cmds []*cli.Command) {
-		for _, c := range cmds {
-			c.OnUsageError = app.OnUsageError
-			onUsage(c.Subcommands)
-		}
-	}
-	onUsage(app.Commands)
+	setOnUsage(app.Commands, app.OnUsageError)
 	return app
+}
+
+// setOnUsage gives every command the App's handler for usage errors: the App's covers only global
+// flags, and without one of its own a command prints its whole help to stdout on a bad flag value
+// and exits 1 (this way: one line, exit 2).
+func setOnUsage(cmds []*cli.Command, h cli.OnUsageErrorFunc) {
+	for _, c := range cmds {
+		c.OnUsageError = h
+		setOnUsage(c.Subcommands, h)
+	}
 }
 
 // load locates the repository (an error outside one when needRepo) and reads the configuration.
