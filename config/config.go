@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -337,4 +338,28 @@ func WriteDefault(path string) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// CheckProvider checks a provider name given outside a draft (a flag): one courier has an adapter
+// for or, with configured, one this configuration has. The error names the nearest name, found as
+// validate finds it (drafts.Suggest).
+func (c *Config) CheckProvider(p string, configured bool) error {
+	var names []string
+	for _, d := range c.registry {
+		names = append(names, d.Name)
+	}
+	what := "provider"
+	if configured {
+		what, names = "configured provider", nil
+		for _, pr := range c.Providers.Configured() {
+			names = append(names, pr.Name)
+		}
+	}
+	if p == "" || slices.Contains(names, p) {
+		return nil
+	}
+	if sug := drafts.Suggest(p, names); sug != "" {
+		return fmt.Errorf("%q is not a %s (did you mean %q?)", p, what, sug)
+	}
+	return fmt.Errorf("%q is not a %s (have %s)", p, what, strings.Join(names, ", "))
 }

@@ -110,8 +110,8 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err := a.loadDrafts(item); err != nil {
 		return err
 	}
-	if err := a.checkProvider("--provider", o.Provider, true); err != nil {
-		return err
+	if err := a.cfg.CheckProvider(o.Provider, true); err != nil {
+		return usageErrorf("--provider: %v", err)
 	}
 	inputs, invalid, err := a.inputs(paths)
 	if err != nil {

@@ -95,8 +95,8 @@ func (a *app) draftCmd() *cli.Command {
 				if a.info.Item.ID == "" {
 					return fmt.Errorf("branch %q is not a work-item branch; use --item", a.info.Branch)
 				}
-				if err := a.checkProvider("--provider", c.String("provider"), false); err != nil {
-					return err
+				if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
+					return usageErrorf("--provider: %v", err)
 				}
 				rel, provider, err := drafts.New(a.repo.Top, a.info.Item, drafts.NewDraft{Template: tpl,
 					Name: c.Args().First(), Provider: c.String("provider"), To: c.String("to"), Now: a.now()})

@@ -38,8 +38,8 @@ func (a *app) queue(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkProvider("--provider", c.String("provider"), false); err != nil {
-		return err
+	if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
+		return usageErrorf("--provider: %v", err)
 	}
 	items, err := delivery.ListQueue(mb, delivery.QueueFilter{Provider: c.String("provider"), State: st, All: c.Bool("all")})
 	switch {
@@ -146,8 +146,8 @@ func (a *app) retryCmd() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.checkProvider("--provider", c.String("provider"), false); err != nil {
-				return err
+			if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
+				return usageErrorf("--provider: %v", err)
 			}
 			var ids []string
 			if c.Bool("dead") {

@@ -103,27 +103,3 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
-
-// checkProvider checks provider p that flag names: one courier has an adapter for or, with
-// configured, one the configuration has. The error names the flag and the nearest name, found as
-// validate finds it (drafts.Suggest).
-func (a *app) checkProvider(flag, p string, configured bool) error {
-	var names []string
-	for _, d := range registry() {
-		names = append(names, d.Name)
-	}
-	what := "provider"
-	if configured {
-		what, names = "configured provider", nil
-		for _, pr := range a.cfg.Providers.Configured() {
-			names = append(names, pr.Name)
-		}
-	}
-	if p == "" || contains(names, p) {
-		return nil
-	}
-	if sug := drafts.Suggest(p, names); sug != "" {
-		return usageErrorf("%s: %q is not a %s (did you mean %q?)", flag, p, what, sug)
-	}
-	return usageErrorf("%s: %q is not a %s (have %s)", flag, p, what, strings.Join(names, ", "))
-}
