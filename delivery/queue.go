@@ -33,6 +33,7 @@ type QueueItem struct {
 	Status        string        `json:"status"`
 	To            []string      `json:"to"`
 	RetryCount    int           `json:"retry_count"`
+	Attempts      int           `json:"attempts"` // attempts recorded in the message's history
 	NextRetryAt   *mailbox.Time `json:"next_retry_at"`
 	ErrorMessage  *string       `json:"error_message"`
 	CreatedAt     mailbox.Time  `json:"created_at"`
@@ -137,11 +138,12 @@ func queueItem(e mailbox.Entry) (QueueItem, bool) {
 		it.To = m.To
 	}
 	it.RetryCount, it.NextRetryAt, it.ErrorMessage = m.RetryCount, m.NextRetryAt, m.ErrorMessage
+	it.Attempts = len(m.Attempts)
 	it.CreatedAt, it.CorrelationID = m.CreatedAt, m.CorrelationID
 	return it, true
 }
 
-// Retry moves the dead-lettered messages ids back to outbound (mailbox.Requeue: attempts reset,
+// Retry moves the dead-lettered messages ids (whole or short, see mailbox.Find) back to outbound (mailbox.Requeue: attempts reset,
 // history kept, max_age restarted at now). It goes through every id and returns the ids it requeued;
 // an unknown id yields an error wrapping mailbox.ErrNotFound, an id in another state one wrapping
 // ErrNotDeadLettered (all such errors joined).
@@ -154,6 +156,7 @@ func Retry(mb *mailbox.Mailbox, ids []string, now time.Time) ([]string, error) {
 			errs = append(errs, fmt.Errorf("retry: %w", err))
 			continue
 		}
+		id := e.ID() // the whole id when a short one was given
 		if e.State != mailbox.DeadLetter {
 			errs = append(errs, fmt.Errorf("retry %s: %w (it is %s)", id, ErrNotDeadLettered, StateOf(e)))
 			continue

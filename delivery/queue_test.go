@@ -88,7 +88,7 @@ func TestQueueItemJSON(t *testing.T) {
 	for k := range got {
 		keys = append(keys, k)
 	}
-	want := []string{"correlation_id", "created_at", "error_message", "id", "next_retry_at", "provider", "retry_count", "state", "status", "to"}
+	want := []string{"attempts", "correlation_id", "created_at", "error_message", "id", "next_retry_at", "provider", "retry_count", "state", "status", "to"}
 	slices.Sort(keys)
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)

@@ -23,7 +23,8 @@ type Service struct {
 var serviceFiles = map[string]string{"systemd": "service/courier.service", "launchd": "service/courier.plist"}
 
 // Render writes the systemd or launchd unit (kind) for s to w. The watcher's log goes to
-// RepoDir/.monoco/courier-watch.log; launchd values are XML-escaped (see service/README.md).
+// RepoDir/.monoco/courier-watch.log; values are escaped as systemd or plist XML need (see
+// service/README.md).
 func Render(w io.Writer, kind string, s Service) error {
 	name, ok := serviceFiles[kind]
 	if !ok {
@@ -37,19 +38,27 @@ func Render(w io.Writer, kind string, s Service) error {
 	if err != nil {
 		return err
 	}
-	esc := func(s string) string { return s }
+	esc, arg := systemdSpecifiers.Replace, systemdArg.Replace
 	if kind == "launchd" {
 		esc = func(s string) string {
 			var b strings.Builder
 			_ = xml.EscapeText(&b, []byte(s))
 			return b.String()
 		}
+		arg = esc
 	}
 	return tpl.Execute(w, map[string]string{
-		"Binary": esc(s.Binary), "RepoDir": esc(s.RepoDir),
+		"Binary": arg(s.Binary), "RepoArg": arg(s.RepoDir), "RepoDir": esc(s.RepoDir),
 		"LogPath": esc(filepath.Join(s.RepoDir, ".monoco", "courier-watch.log")), "Label": label(s.RepoDir),
 	})
 }
+
+// systemd.unit(5), "Specifiers": a literal % is %%. systemd.service(5), "Command lines": inside a
+// double-quoted argument \ and \" are C escapes, and a literal $ is $$.
+var (
+	systemdSpecifiers = strings.NewReplacer("%", "%%")
+	systemdArg        = strings.NewReplacer("%", "%%", `\`, `\\`, `"`, `\"`, "$", "$$")
+)
 
 // label is the launchd label of a repository: reverse DNS plus its directory name.
 func label(repoDir string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/hooks"
@@ -44,6 +46,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}()
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	cliApp := a.cli()
+	if len(args) > 1 && args[len(args)-1] == "--generate-bash-completion" {
+		return report(cliApp.RunContext(ctx, args), stderr) // urfave/cli's completion protocol
+	}
 	ordered, err := reorder(cliApp, args)
 	if err != nil {
 		return report(err, stderr)
@@ -60,6 +65,14 @@ func (a *app) cli() *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "C", Usage: "run as if courier was started in `DIR`"},
 			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (default: .monoco/courier.yaml of the main worktree; also $COURIER_CONFIG)"},
+			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version (as courier version)"},
+		},
+		EnableBashCompletion: true,
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				return a.printVersion()
+			}
+			return cli.ShowAppHelp(c)
 		},
 		Before: func(c *cli.Context) error {
 			wd, err := os.Getwd()
@@ -81,6 +94,7 @@ func (a *app) cli() *cli.App {
 			a.initCmd(), a.hooksCmd(), a.validateCmd(), a.deliverCmd(), a.sendCmd(), a.watchCmd(),
 			a.queueCmd(), a.retryCmd(), a.showCmd(), a.draftCmd(), a.schemaCmd(), a.demoCmd(), a.versionCmd(),
 			a.guardCmd(),
+			a.completionCmd(),
 		},
 		Writer:         a.stdout,
 		ErrWriter:      a.stderr,
@@ -92,23 +106,26 @@ func (a *app) cli() *cli.App {
 			a.warn("unknown command %q (see courier --help)", name)
 		},
 	}
-	// The App's OnUsageError covers only global flags: without one of its own, a command prints its
-	// whole help to stdout on a bad flag value and exits 1. Every command gets the same handler (exit 2).
-	var onUsage func([]*cli.Command)
-	onUsage = func(cmds []*cli.Command) {
-		for _, c := range cmds {
-			c.OnUsageError = app.OnUsageError
-			onUsage(c.Subcommands)
-		}
-	}
-	onUsage(app.Commands)
+	setOnUsage(app.Commands, app.OnUsageError)
 	return app
+}
+
+// setOnUsage gives every command the App's handler for usage errors: the App's covers only global
+// flags, and without one of its own a command prints its whole help to stdout on a bad flag value
+// and exits 1 (this way: one line, exit 2).
+func setOnUsage(cmds []*cli.Command, h cli.OnUsageErrorFunc) {
+	for _, c := range cmds {
+		c.OnUsageError = h
+		setOnUsage(c.Subcommands, h)
+	}
 }
 
 // load locates the repository (an error outside one when needRepo) and reads the configuration.
 func (a *app) load(needRepo bool) error {
 	r, err := hooks.Open(a.dir)
-	if err != nil && needRepo {
+	if errors.Is(err, hooks.ErrNotRepo) && needRepo {
+		return fmt.Errorf("%s is not a git repository (run courier inside one, or use -C DIR)", a.dir)
+	} else if err != nil && needRepo {
 		return fmt.Errorf("%s: %w", a.dir, err)
 	}
 	return a.loadIn(r)
@@ -120,7 +137,14 @@ func (a *app) loadIn(r *hooks.Repo) error {
 	if r != nil {
 		a.root = r.MainWorktree
 	}
-	path, explicit := configFile(a.configFlag, a.getenv, a.root, a.dir)
+	path, explicit := config.File(a.configFlag, a.getenv, a.root, a.dir)
+	if _, err := os.Stat(path); explicit && err != nil { // name what named the file
+		name := "$COURIER_CONFIG " + a.getenv("COURIER_CONFIG")
+		if a.configFlag != "" {
+			name = "--config " + a.configFlag
+		}
+		return configErrorf("%s: %v", name, errors.Unwrap(err))
+	}
 	cfg, err := loadConfig(path, explicit, a.root, a.getenv)
 	a.cfg = cfg
 	return err

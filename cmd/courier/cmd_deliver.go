@@ -21,28 +21,46 @@ func (a *app) validateCmd() *cli.Command {
 			"problem and exits 65 if any draft is invalid. Nothing is written.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "item", Usage: "validate the drafts of work item `ID` (e.g. FEAT-0172) instead of the branch's"},
+			&cli.BoolFlag{Name: "json", Usage: `print {"valid": [...], "invalid": [...]} on stdout`},
 		},
-		Action: func(c *cli.Context) error {
-			if err := a.loadDrafts(c.String("item")); err != nil {
-				return err
-			}
-			inputs, invalid, err := a.inputs(c.Args().Slice())
-			if err != nil {
-				return err
-			}
-			for _, in := range inputs {
-				if _, errs := a.validator.Parse(in); len(errs) > 0 {
-					invalid = append(invalid, errs...)
-				}
-			}
-			printInvalid(a.stderr, invalid)
-			if len(invalid) > 0 {
-				return silent(exitInvalid)
-			}
-			fmt.Fprintf(a.stdout, "%d draft(s) valid\n", len(inputs))
-			return nil
-		},
+		Action: func(c *cli.Context) error { return a.validate(c.Args().Slice(), c.String("item"), c.Bool("json")) },
 	}
+}
+
+// validate checks drafts and prints one line per problem (and, with asJSON, the valid drafts and
+// the problems as deliver --json reports them).
+func (a *app) validate(paths []string, item string, asJSON bool) error {
+	if err := a.loadDrafts(item); err != nil {
+		return err
+	}
+	inputs, invalid, err := a.inputs(paths)
+	if err != nil {
+		return err
+	}
+	valid := []string{}
+	for _, in := range inputs {
+		if _, errs := a.validator.Parse(in); len(errs) > 0 {
+			invalid = append(invalid, errs...)
+		} else {
+			valid = append(valid, in.Path)
+		}
+	}
+	if invalid == nil {
+		invalid = []*drafts.ValidationError{}
+	}
+	if asJSON {
+		err = writeJSON(a.stdout, map[string]any{"valid": valid, "invalid": invalid})
+	}
+	printInvalid(a.stderr, invalid)
+	switch {
+	case err != nil:
+		return err
+	case len(invalid) > 0:
+		return silent(exitInvalid)
+	case !asJSON:
+		fmt.Fprintf(a.stdout, "%d draft(s) valid\n", len(inputs))
+	}
+	return nil
 }
 
 func (a *app) deliverCmd() *cli.Command {
@@ -91,6 +109,9 @@ func (a *app) sendCmd() *cli.Command {
 func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item string, asJSON bool) error {
 	if err := a.loadDrafts(item); err != nil {
 		return err
+	}
+	if err := a.cfg.CheckProvider(o.Provider, true); err != nil {
+		return usageErrorf("--provider: %v", err)
 	}
 	inputs, invalid, err := a.inputs(paths)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/guard"
 	"github.com/monoco/courier/hooks"
@@ -182,7 +183,7 @@ func (a *app) guardFor(dir string) (g *guard.Guard, top, note string) {
 		l.Root, l.CommonDir, l.HooksDir = r.MainWorktree, r.CommonDir, r.HooksDir
 	}
 	l.Mailbox = filepath.Join(l.Root, ".monoco", "mailbox")
-	l.ConfigFile, _ = configFile(a.configFlag, a.getenv, l.Root, a.dir)
+	l.ConfigFile, _ = config.File(a.configFlag, a.getenv, l.Root, a.dir)
 	ws := &app{getenv: a.getenv, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, now: a.now, dir: dir, configFlag: a.configFlag}
 	if err := ws.loadIn(r); err != nil {
 		notes = append(notes, strings.ReplaceAll(err.Error(), "\n", "; ")+" (protecting the defaults)")

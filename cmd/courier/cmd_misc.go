@@ -1,6 +1,7 @@
 package main
 
 import (
+	"embed"
 	"fmt"
 	"runtime"
 	"strings"
@@ -18,11 +19,41 @@ var (
 
 func (a *app) versionCmd() *cli.Command {
 	return &cli.Command{
-		Name:  "version",
-		Usage: "print version, commit and Go version",
-		Action: func(*cli.Context) error {
-			fmt.Fprintf(a.stdout, "courier %s (commit %s, %s)\n", version, commit, runtime.Version())
-			return nil
+		Name:   "version",
+		Usage:  "print version, commit and Go version",
+		Action: func(*cli.Context) error { return a.printVersion() },
+	}
+}
+
+func (a *app) printVersion() error {
+	_, err := fmt.Fprintf(a.stdout, "courier %s (commit %s, %s)\n", version, commit, runtime.Version())
+	return err
+}
+
+//go:embed completion/bash completion/zsh
+var completionScripts embed.FS
+
+// completionCmd prints urfave/cli's own completion scripts: its bash and zsh scripts (copied from
+// its autocomplete directory, which asks the binary via --generate-bash-completion) and its fish
+// generator.
+func (a *app) completionCmd() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print the shell completion script for bash, zsh or fish",
+		ArgsUsage: "SHELL",
+		Action: func(c *cli.Context) error {
+			switch sh := c.Args().First(); sh {
+			case "bash", "zsh":
+				script, err := completionScripts.ReadFile("completion/" + sh)
+				_, _ = fmt.Fprint(a.stdout, strings.ReplaceAll(string(script), "$PROG", "courier"))
+				return err
+			case "fish":
+				script, err := c.App.ToFishCompletion()
+				_, _ = fmt.Fprint(a.stdout, script)
+				return err
+			default:
+				return usageErrorf("completion %q: want bash, zsh or fish", sh)
+			}
 		},
 	}
 }
@@ -64,6 +95,9 @@ func (a *app) draftCmd() *cli.Command {
 				if a.info.Item.ID == "" {
 					return fmt.Errorf("branch %q is not a work-item branch; use --item", a.info.Branch)
 				}
+				if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
+					return usageErrorf("--provider: %v", err)
+				}
 				rel, provider, err := drafts.New(a.repo.Top, a.info.Item, drafts.NewDraft{Template: tpl,
 					Name: c.Args().First(), Provider: c.String("provider"), To: c.String("to"), Now: a.now()})
 				if err != nil {
@@ -84,8 +118,8 @@ func (a *app) noteUnconfigured(provider string) {
 		return
 	}
 	cfgPath := ".monoco/courier.yaml"
-	if a.cfg.path != "" {
-		cfgPath = relPath(a.root, a.cfg.path)
+	if a.cfg.Path() != "" {
+		cfgPath = relPath(a.root, a.cfg.Path())
 	}
 	a.warn("note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")",
 		provider, provider, cfgPath)

@@ -38,29 +38,29 @@ func (a *app) queue(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
+		return usageErrorf("--provider: %v", err)
+	}
 	items, err := delivery.ListQueue(mb, delivery.QueueFilter{Provider: c.String("provider"), State: st, All: c.Bool("all")})
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if c.Bool("json") {
-		if items == nil {
-			items = []delivery.QueueItem{}
-		}
+	case c.Bool("json"):
 		return writeJSON(a.stdout, map[string]any{"messages": items})
+	case len(items) > 0:
+		return printQueue(a.stdout, items)
 	}
-	if len(items) == 0 {
-		if _, err := os.Stat(mb.Root); err != nil {
-			// Most likely the wrong directory: say which mailbox was looked at.
-			fmt.Fprintf(a.stdout, "queue is empty (no mailbox at %s yet)\n", mb.Root)
-			return nil //nolint:nilerr // no mailbox is an empty queue, not an error
-		}
-		fmt.Fprintln(a.stdout, "queue is empty")
-		return nil
+	if _, err := os.Stat(mb.Root); err != nil {
+		// Most likely the wrong directory: say which mailbox was looked at.
+		fmt.Fprintf(a.stdout, "queue is empty (no mailbox at %s yet)\n", mb.Root)
+		return nil //nolint:nilerr // no mailbox is an empty queue, not an error
 	}
-	return printQueue(a.stdout, items)
+	fmt.Fprintln(a.stdout, "queue is empty")
+	return nil
 }
 
-// printQueue prints the queue as a table, one message a line.
+// printQueue prints the queue as a table, one message a line. ATTEMPTS counts the attempts in each
+// message's history; every field is escaped for the terminal.
 func printQueue(w io.Writer, items []delivery.QueueItem) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPROVIDER\tSTATE\tTO\tATTEMPTS\tDUE\tLAST ERROR")
@@ -76,8 +76,8 @@ func printQueue(w io.Writer, items []delivery.QueueItem) error {
 		if it.ErrorMessage != nil {
 			errMsg = truncate(*it.ErrorMessage, 60)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.Provider, it.State,
-			truncate(strings.Join(it.To, ","), 30), it.RetryCount, due, errMsg)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", escape(it.ID, false), escape(it.Provider, false), it.State,
+			truncate(strings.Join(it.To, ","), 30), it.Attempts, due, errMsg)
 	}
 	return tw.Flush()
 }
@@ -85,8 +85,9 @@ func printQueue(w io.Writer, items []delivery.QueueItem) error {
 func (a *app) showCmd() *cli.Command {
 	return &cli.Command{
 		Name:      "show",
-		Usage:     "print one message file from any state",
+		Usage:     "print one message file from any state (ID or its last 12 hex digits)",
 		ArgsUsage: "ID",
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the message as JSON on stdout"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageErrorf("show takes exactly one message ID")
@@ -99,15 +100,33 @@ func (a *app) showCmd() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if c.Bool("json") {
+				return showJSON(a.stdout, e, relPath(mb.Root, e.Path))
+			}
 			data, err := os.ReadFile(e.Path)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stderr, "# %s (%s)\n", relPath(mb.Root, e.Path), delivery.StateOf(e))
-			_, err = a.stdout.Write(data)
+			_, err = io.WriteString(a.stdout, escape(string(data), true))
 			return err
 		},
 	}
+}
+
+// showJSON prints one message as `show --json` does (README.md, "JSON output"): its frontmatter
+// fields, then state, path (in the mailbox) and body.
+func showJSON(w io.Writer, e mailbox.Entry, path string) error {
+	m, err := mailbox.Read(e.Path)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, struct {
+		*mailbox.Message
+		State string `json:"state"`
+		Path  string `json:"path"`
+		Body  string `json:"body"`
+	}{m, delivery.StateOf(e), path, m.Body})
 }
 
 func (a *app) retryCmd() *cli.Command {
@@ -126,6 +145,9 @@ func (a *app) retryCmd() *cli.Command {
 			mb, err := a.openMailbox(true)
 			if err != nil {
 				return err
+			}
+			if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
+				return usageErrorf("--provider: %v", err)
 			}
 			var ids []string
 			if c.Bool("dead") {
@@ -162,8 +184,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// truncate puts s on one line of at most n characters, escaped for the terminal.
 func truncate(s string, n int) string {
-	s = strings.ReplaceAll(s, "\n", " ")
+	s = escape(strings.ReplaceAll(s, "\n", " "), false)
 	if len([]rune(s)) <= n {
 		return s
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,11 +10,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/templates"
@@ -40,7 +43,12 @@ func (a *app) watch(c *cli.Context) error {
 	if err := a.load(false); err != nil {
 		return err
 	}
-	if kind := c.String("print-service"); kind != "" {
+	kind := c.String("print-service")
+	if a.repo == nil && (kind != "" || a.configFlag == "" && a.getenv("COURIER_CONFIG") == "") {
+		// Outside a repository there is no mailbox to serve: refuse rather than create one here.
+		return configErrorf("%s is not a git repository: courier watch serves a repository's mailbox (run it inside one, or use -C DIR)", a.dir)
+	}
+	if kind != "" {
 		return a.printService(kind)
 	}
 	logger, err := newLogger(a.stderr, c.String("log-format"), slog.LevelInfo)
@@ -51,7 +59,7 @@ func (a *app) watch(c *cli.Context) error {
 	if c.IsSet("interval") {
 		interval = c.Duration("interval")
 	}
-	w, ln, token, err := a.buildWatcher(logger, interval, c.String("listen"))
+	w, ln, token, err := a.buildWatcher(logger, interval, c.String("listen"), c.Bool("once"))
 	if err != nil {
 		return err
 	}
@@ -60,10 +68,21 @@ func (a *app) watch(c *cli.Context) error {
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
 	}
-	if !c.Bool("once") {
-		return w.Run(c.Context)
+	if c.Bool("once") {
+		return a.watchOnce(c.Context, w)
 	}
-	sum, err := w.Once(c.Context)
+	var names []string
+	for _, p := range a.cfg.Providers.Configured() {
+		names = append(names, p.Name)
+	}
+	logger.Info("watch started", "mailbox", a.cfg.mailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
+	defer logger.Info("watch stopped") // an error is reported once, by the caller
+	return w.Run(c.Context)
+}
+
+// watchOnce sends what is due now and prints the summary; a dead-lettered message exits 1.
+func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher) error {
+	sum, err := w.Once(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,16 +95,20 @@ func (a *app) watch(c *cli.Context) error {
 
 // buildWatcher is the one place a watcher is wired: the configured providers, retry policy and watch
 // settings over the configured mailbox. With addr it binds the local API's listener (before the
-// mailbox is created) and returns it with the expanded API token.
-func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr string) (w *delivery.Watcher, ln net.Listener, token string, err error) {
+// mailbox is created) and returns it with the expanded API token. A run that sends once needs only
+// the providers of the messages queued now (README.md, "Configuration"); any other needs every one.
+func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr string, once bool) (w *delivery.Watcher, ln net.Listener, token string, err error) {
 	cfg := a.cfg
 	redactor := adapters.NewRedactor()
-	client := &http.Client{Timeout: cfg.Watch.SendTimeout.Duration}
-	providers, err := watchProviders(cfg, buildEnv{getenv: a.getenv, client: client, root: a.root}, redactor)
+	b := buildEnv{getenv: a.getenv, client: &http.Client{Timeout: cfg.Watch.SendTimeout.Duration}, root: a.root}
+	if once {
+		b.need = a.queuedProviders()
+	}
+	providers, err := watchProviders(cfg, b, redactor)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if token, err = expandEnv(cfg.Watch.APIToken, a.getenv); err != nil {
+	if token, err = config.ExpandEnv(cfg.Watch.APIToken, a.getenv); err != nil {
 		return nil, nil, "", configErrorf("watch.api_token: %v", err)
 	}
 	redactor.Add(token)
@@ -111,14 +134,26 @@ func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr str
 	return w, ln, token, err
 }
 
+// queuedProviders reports which providers have messages in outbound now.
+func (a *app) queuedProviders() func(string) bool {
+	queued := map[string]bool{}
+	var entries []mailbox.Entry
+	if mb, err := a.readMailbox(); err == nil {
+		entries, _ = mb.List(mailbox.Outbound) // unreadable: nothing is known to be needed
+	}
+	for _, e := range entries {
+		queued[e.Provider] = true
+	}
+	return func(p string) bool { return queued[p] }
+}
+
 // listen binds the API address; beyond loopback a token is required (exit 78 without one).
 func listen(addr, token string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, usageErrorf("--listen %s: %v", addr, err)
 	}
-	ip := net.ParseIP(host)
-	if host != "localhost" && (ip == nil || !ip.IsLoopback()) && token == "" {
+	if !adapters.IsLoopback(host) && token == "" {
 		return nil, configErrorf("--listen %s: not a loopback address; set watch.api_token to serve beyond loopback", addr)
 	}
 	ln, err := net.Listen("tcp", addr)

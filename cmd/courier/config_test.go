@@ -13,6 +13,8 @@ import (
 
 // TestWatchConfigErrors: a provider section that cannot be built stops `courier watch` with exit 78 and
 // one line naming the section, and never prints a secret's value, even when the value is what is wrong.
+// (A running watcher needs every configured provider; `watch --once` only those with queued messages,
+// see watch_needs.txtar.)
 func TestWatchConfigErrors(t *testing.T) {
 	const secret = "hunter2:s3cret!"
 	tests := []struct {
@@ -40,8 +42,8 @@ func TestWatchConfigErrors(t *testing.T) {
 			repo := t.TempDir()
 			git(t, repo, "init", "-q")
 			writeFile(t, filepath.Join(repo, ".monoco", "courier.yaml"), tt.config)
-			r := courier(t, repo, map[string]string{"P": secret}, "watch", "--once")
-			wantCode(t, r, 78, "watch --once")
+			r := courier(t, repo, map[string]string{"P": secret}, "watch")
+			wantCode(t, r, 78, "watch")
 			l := lines(r.stderr)
 			if len(l) != 1 || !strings.Contains(l[0], tt.want) {
 				t.Errorf("stderr = %q, want one line containing %q", r.stderr, tt.want)

@@ -10,7 +10,8 @@ import (
 // TestLayers keeps the dependency direction of STYLE.md honest: nothing imports cmd; delivery never
 // imports an adapter (it receives senders); drafts never imports an adapter (it receives checks);
 // hooks knows only git and templates, and is the one package that reads git (go-git); the mailbox
-// protocol knows only the standard library and YAML.
+// protocol knows only the standard library and YAML; config reads the file with the adapters'
+// descriptors it is handed, never wiring a provider itself.
 func TestLayers(t *testing.T) {
 	const mod = "github.com/monoco/courier/"
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", "../../...").Output()
@@ -31,6 +32,8 @@ func TestLayers(t *testing.T) {
 		"drafts":           {"delivery/mailbox", "templates"},
 		"delivery":         {"delivery/mailbox"},
 		"guard":            {},
+		"demo":             {"templates"},
+		"config":           {"adapters", "adapters/file", "delivery", "delivery/mailbox", "drafts", "guard", "templates"},
 	}
 	thirdParty := map[string][]string{ // module-external imports allowed beyond the standard library
 		"delivery/mailbox": {"gopkg.in/yaml.v3"},

@@ -34,7 +34,7 @@ func queueJSON(t *testing.T, repo string, args ...string) []queueMsg {
 		t.Fatalf("queue --json keys (-want +got):\n%s", diff)
 	}
 	raw := jsonList(t, "messages", obj["messages"])
-	want := []string{"correlation_id", "created_at", "error_message", "id", "next_retry_at", "provider",
+	want := []string{"attempts", "correlation_id", "created_at", "error_message", "id", "next_retry_at", "provider",
 		"retry_count", "state", "status", "to"}
 	for i, m := range raw {
 		if diff := cmp.Diff(want, sortedKeys(m)); diff != "" {

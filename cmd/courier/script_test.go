@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 //	nopanic            the last command's stdout and stderr carry no panic or stack trace
 //	stderrlines N      the last command wrote exactly N non-empty lines to stderr
 //	perm PATH MODE     PATH has permission bits MODE (octal)
+//	capture NAME RE    sets $NAME to the first submatch of RE in the last command's stdout
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
@@ -70,6 +72,16 @@ func TestScripts(t *testing.T) {
 				if len(got) != want {
 					ts.Fatalf("stderr has %d lines, want %d:\n%s", len(got), want, strings.Join(got, "\n"))
 				}
+			},
+			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: capture NAME REGEXP")
+				}
+				m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
+				if len(m) < 2 {
+					ts.Fatalf("capture %s: no match for %s in stdout", args[0], args[1])
+				}
+				ts.Setenv(args[0], m[1])
 			},
 			"perm": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -45,6 +46,9 @@ func ValidProvider(name string) bool {
 	}
 	return true
 }
+
+// ErrAmbiguousID is returned by [Mailbox.Find] when a short id matches several messages.
+var ErrAmbiguousID = errors.New("matches several messages")
 
 // ValidID reports whether id is usable in a file name: a letter or digit, then up to 127 of
 // A-Z, a-z, 0-9, '_', '.' and '-', and no "..".
@@ -426,7 +430,9 @@ func listState(dir string, s State, claimed, irregular bool) ([]Entry, error) {
 	return out, nil
 }
 
-// Find locates the message with id in any state (claims included).
+// Find locates the message with id in any state (claims included). id may also be the id's last
+// part alone (the 12 hex digits of out_{provider}_{hex}); when that matches several messages the
+// error wraps ErrAmbiguousID and lists them.
 func (mb *Mailbox) Find(id string) (Entry, error) {
 	if !ValidID(id) {
 		return Entry{}, fmt.Errorf("%q: %w", id, ErrNotFound)
@@ -435,10 +441,22 @@ func (mb *Mailbox) Find(id string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	var short []Entry
+	var ids []string
 	for _, e := range all {
 		if e.ID() == id {
 			return e, nil
 		}
+		if strings.HasSuffix(e.ID(), "_"+id) && !slices.Contains(ids, e.ID()) {
+			short, ids = append(short, e), append(ids, e.ID())
+		}
 	}
-	return Entry{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+	switch len(short) {
+	case 0:
+		return Entry{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+	case 1:
+		return short[0], nil
+	}
+	slices.Sort(ids)
+	return Entry{}, fmt.Errorf("%s: %w: %s", id, ErrAmbiguousID, strings.Join(ids, ", "))
 }
