@@ -6,6 +6,7 @@ package mailbox
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -181,8 +182,11 @@ func (m *Message) AddAttempt(a Attempt) {
 	}
 }
 
-// truncate cuts s to at most n bytes at a rune boundary, marking the cut with "…".
+// truncate cuts s to at most n bytes at a rune boundary, marking the cut with "…". Invalid UTF-8
+// (a provider's answer in another encoding) becomes U+FFFD, so the file keeps readable text rather
+// than a YAML !!binary value.
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
 	}
