@@ -35,6 +35,8 @@ type InstallOptions struct {
 	Force bool
 	// Binary is the absolute path of the courier executable the hooks call first (then courier on PATH).
 	Binary string
+	// ValidateOnly installs pre-commit alone, no delivery hook (an agent's machine in central mode).
+	ValidateOnly bool
 }
 
 // kind classifies what sits at a hook's path.
@@ -163,7 +165,7 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	defer unlock()
 	var plan []step
 	var problems []error
-	for _, name := range hookNames() {
+	for _, name := range o.installNames() {
 		path := filepath.Join(r.HooksDir, name)
 		k, b, fi, err := classify(path)
 		if err != nil {

@@ -30,6 +30,7 @@ func TestLayers(t *testing.T) {
 		"hooks":            {"templates"},
 		"drafts":           {"delivery/mailbox", "templates"},
 		"delivery":         {"delivery/mailbox"},
+		"central":          {"hooks", "drafts", "delivery/mailbox"},
 	}
 	thirdParty := map[string][]string{ // module-external imports allowed beyond the standard library
 		"delivery/mailbox": {"gopkg.in/yaml.v3"},
