@@ -71,6 +71,8 @@ func New(cfg Config) (*Central, error) {
 // Run fetches at once and then every interval until ctx is done. A failed fetch is logged (Fetch
 // does it) and tried again at the next interval.
 func (c *Central) Run(ctx context.Context, interval time.Duration) {
+	c.cfg.Logger.Info("central mode: fetching", "remote", c.cfg.Remote, "fetch_interval", interval.String(),
+		"branches", "matching the drafts patterns")
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -102,6 +104,9 @@ func (c *Central) Fetch(ctx context.Context) (Result, error) {
 	defer unlock()
 	log := c.cfg.Logger.With("remote", c.cfg.Remote)
 	if err := hooks.Fetch(ctx, c.cfg.Repo, c.cfg.Remote); err != nil {
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err() // shutting down: not a failure of the remote
+		}
 		log.Error("fetch failed; trying again at the next interval", "err", err)
 		return Result{}, err
 	}
@@ -129,6 +134,9 @@ func (c *Central) Fetch(ctx context.Context) (Result, error) {
 			continue
 		}
 		if err := c.branch(ctx, log, name, it, tips[name], tip, &res); err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
 			log.Error("deliver from remote branch; trying again at the next fetch", "branch", c.cfg.Remote+"/"+name, "err", err)
 			failed = append(failed, name)
 			continue

@@ -18,6 +18,7 @@ var ErrUnknownService = errors.New("unknown service kind (want systemd or launch
 type Service struct {
 	Binary  string
 	RepoDir string
+	Args    []string // extra `courier watch` arguments (e.g. --remote origin), each quoted
 }
 
 var serviceFiles = map[string]string{"systemd": "service/courier.service", "launchd": "service/courier.plist"}
@@ -45,8 +46,12 @@ func Render(w io.Writer, kind string, s Service) error {
 			return b.String()
 		}
 	}
-	return tpl.Execute(w, map[string]string{
-		"Binary": esc(s.Binary), "RepoDir": esc(s.RepoDir),
+	args := make([]string, len(s.Args))
+	for i, a := range s.Args {
+		args[i] = esc(a)
+	}
+	return tpl.Execute(w, map[string]any{
+		"Binary": esc(s.Binary), "RepoDir": esc(s.RepoDir), "Args": args,
 		"LogPath": esc(filepath.Join(s.RepoDir, ".monoco", "courier-watch.log")), "Label": label(s.RepoDir),
 	})
 }

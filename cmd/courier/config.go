@@ -30,6 +30,7 @@ type Config struct {
 	Drafts    DraftsConfig    `yaml:"drafts"`
 	Watch     WatchConfig     `yaml:"watch"`
 	Retry     RetryConfig     `yaml:"retry"`
+	Remote    RemoteConfig    `yaml:"remote"`
 	Providers ProvidersConfig `yaml:"providers"`
 
 	path     string           // where it was read from ("" = defaults only)
@@ -158,6 +159,7 @@ func defaultConfig() *Config {
 			SendTimeout: Duration{30 * time.Second}, ShutdownGrace: Duration{10 * time.Second}},
 		Retry: RetryConfig{MaxAttempts: rp.MaxAttempts, InitialDelay: Duration{rp.InitialDelay},
 			MaxDelay: Duration{rp.MaxDelay}, Multiplier: rp.Multiplier, MaxAge: Duration{rp.MaxAge}},
+		Remote: RemoteConfig{FetchInterval: Duration{defaultFetchInterval}},
 	}
 }
 
