@@ -10,6 +10,7 @@ package central
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -178,27 +179,26 @@ func (c *Central) branch(ctx context.Context, log *slog.Logger, name string, it 
 		got, ok := drafts.ItemForPath(p, c.cfg.Patterns)
 		return ok && got.ID == it.ID // a branch delivers its own work item's drafts, as locally
 	}
+	var files []hooks.RemoteFile
 	if old != "" {
-		if ok, err := hooks.IsAncestor(ctx, r, old, tip); err != nil {
+		// old..tip: the new commits, or for a rewritten branch those after the merge base.
+		commits, connected, err := hooks.NewCommits(ctx, r, old, tip)
+		switch {
+		case errors.Is(err, hooks.ErrUnknownCommit) || err == nil && !connected:
+			old = "" // nothing in common with what was seen: first sight
+		case err != nil:
 			return err
-		} else if !ok { // rewritten: walk from where the histories part
-			if old, err = hooks.MergeBase(ctx, r, old, tip); err != nil {
+		default:
+			if files, err = hooks.ChangedFiles(ctx, r, commits, under, match); err != nil {
 				return err
 			}
 		}
 	}
-	var files []hooks.RemoteFile
-	var err error
 	if old == "" {
-		files, err = hooks.TreeFiles(ctx, r, tip, under, match)
-	} else {
-		var commits []string
-		if commits, err = hooks.NewCommits(ctx, r, old, tip); err == nil {
-			files, err = hooks.ChangedFiles(ctx, r, commits, under, match)
+		var err error
+		if files, err = hooks.TreeFiles(ctx, r, tip, under, match); err != nil {
+			return err
 		}
-	}
-	if err != nil {
-		return err
 	}
 	// Versions already found invalid are never looked at again.
 	var todo []hooks.RemoteFile

@@ -272,3 +272,21 @@ func TestNonBareCentral(t *testing.T) {
 		t.Error("the central clone's work tree or HEAD changed")
 	}
 }
+
+// A remembered tip git no longer has (pruned after a rewrite) makes the branch a first sight; the
+// ledger keeps delivered versions from being delivered again.
+func TestUnknownOldTip(t *testing.T) {
+	w := newWorld(t)
+	a := w.agent("alice", "feat/FEAT-0001")
+	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("one")}, "a")
+	push(t, a, "-u", "feat/FEAT-0001")
+	w.fetch()
+	if err := w.c.state.saveTips(map[string]string{"feat/FEAT-0001": strings.Repeat("ab", 20)}); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, a, map[string]string{draftPath("FEAT-0001", "b.md"): draft("two")}, "b")
+	push(t, a)
+	if got := w.fetch(); got != (Result{Delivered: 1}) {
+		t.Fatalf("fetch = %+v, want only b delivered", got)
+	}
+}

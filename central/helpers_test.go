@@ -20,7 +20,7 @@ import (
 
 // world is a bare "origin" on disk, agents' clones that commit and push, and a bare central clone.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	root   string
 	origin string
 	mb     *mailbox.Mailbox
@@ -65,7 +65,7 @@ func run(t testing.TB, dir string, args ...string) string {
 }
 
 // newWorld makes origin with one commit on main and a bare central clone.
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{t: t, root: t.TempDir(), logs: &syncBuffer{}}
 	w.origin = filepath.Join(w.root, "origin.git")

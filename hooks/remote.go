@@ -68,46 +68,32 @@ func RemoteBranches(ctx context.Context, r *Repo, remote string) (map[string]str
 	return branches, nil
 }
 
-// IsAncestor reports whether commit a is an ancestor of (or equal to) b. A commit git no longer has
-// (a rewritten branch whose old commits were pruned) is no ancestor.
-func IsAncestor(ctx context.Context, r *Repo, a, b string) (bool, error) {
-	_, err := gitCtx(ctx, r.GitDir, nil, "merge-base", "--is-ancestor", a, b)
-	var ee *exitCodeError
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.As(err, &ee) && (ee.code == 1 || ee.code == 128):
-		return false, nil
-	}
-	return false, err
-}
+// ErrUnknownCommit is returned by [NewCommits] when git does not have the old tip (a rewritten
+// branch whose old commits were pruned).
+var ErrUnknownCommit = errors.New("unknown commit")
 
-// MergeBase returns the best common ancestor of a and b, or "" when they have none (or git no
-// longer has a).
-func MergeBase(ctx context.Context, r *Repo, a, b string) (string, error) {
-	out, err := gitCtx(ctx, r.GitDir, nil, "merge-base", a, b)
+// NewCommits returns the commits reachable from tip but not from old, oldest first (`git rev-list
+// --reverse --topo-order --boundary old..tip`), and whether the two share history (some boundary
+// commit exists). For a rewritten branch (old not an ancestor of tip) these are the commits after
+// the merge base; for one that shares nothing with old, connected is false. An old tip git does not
+// have is [ErrUnknownCommit].
+func NewCommits(ctx context.Context, r *Repo, old, tip string) (commits []string, connected bool, err error) {
+	out, err := gitCtx(ctx, r.GitDir, nil, "rev-list", "--reverse", "--topo-order", "--boundary", old+".."+tip)
 	var ee *exitCodeError
-	if errors.As(err, &ee) && (ee.code == 1 || ee.code == 128) {
-		return "", nil
+	if errors.As(err, &ee) && ee.code == 128 {
+		return nil, false, fmt.Errorf("%s: %w", old, ErrUnknownCommit)
 	}
 	if err != nil {
-		return "", err
+		return nil, false, err
 	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// NewCommits returns the commits reachable from tip but not from old, oldest first
-// (`git rev-list --reverse --topo-order old..tip`); old "" means every commit of tip.
-func NewCommits(ctx context.Context, r *Repo, old, tip string) ([]string, error) {
-	rng := tip
-	if old != "" {
-		rng = old + ".." + tip
+	for _, c := range strings.Fields(string(out)) {
+		if strings.HasPrefix(c, "-") {
+			connected = true
+			continue
+		}
+		commits = append(commits, c)
 	}
-	out, err := gitCtx(ctx, r.GitDir, nil, "rev-list", "--reverse", "--topo-order", rng)
-	if err != nil {
-		return nil, err
-	}
-	return strings.Fields(string(out)), nil
+	return commits, connected || len(commits) == 0, nil
 }
 
 // ChangedFiles returns the matching files each commit added or changed (deletions left out), in the
