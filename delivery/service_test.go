@@ -14,7 +14,7 @@ import (
 // that they execute with the documented placeholders and produce a well-formed plist and unit.
 func TestServiceTemplates(t *testing.T) {
 	data := map[string]string{"Binary": "/opt/bin/courier", "RepoDir": "/home/me/repo",
-		"LogPath": "/home/me/.local/state/courier.log", "Label": "dev.monoco.courier.repo"}
+		"LogPath": "/home/me/.local/state/courier.log", "Label": "dev.monoco.courier.repo", "Args": ""}
 	render := func(name string) string {
 		src, err := os.ReadFile("../templates/service/" + name)
 		if err != nil {

@@ -46,12 +46,16 @@ func Render(w io.Writer, kind string, s Service) error {
 			return b.String()
 		}
 	}
-	args := make([]string, len(s.Args))
-	for i, a := range s.Args {
-		args[i] = esc(a)
+	var args strings.Builder // after `watch`: ` "a" "b"` (systemd) or one <string> line each (launchd)
+	for _, a := range s.Args {
+		if kind == "launchd" {
+			args.WriteString("\n    <string>" + esc(a) + "</string>")
+		} else {
+			args.WriteString(` "` + a + `"`)
+		}
 	}
-	return tpl.Execute(w, map[string]any{
-		"Binary": esc(s.Binary), "RepoDir": esc(s.RepoDir), "Args": args,
+	return tpl.Execute(w, map[string]string{
+		"Binary": esc(s.Binary), "RepoDir": esc(s.RepoDir), "Args": args.String(),
 		"LogPath": esc(filepath.Join(s.RepoDir, ".monoco", "courier-watch.log")), "Label": label(s.RepoDir),
 	})
 }
