@@ -290,3 +290,30 @@ func TestUnknownOldTip(t *testing.T) {
 		t.Fatalf("fetch = %+v, want only b delivered", got)
 	}
 }
+
+// Fetches at the same time (the interval, a webhook, a second watcher on the same state) deliver a
+// version once.
+func TestConcurrentFetches(t *testing.T) {
+	w := newWorld(t)
+	a := w.agent("alice", "feat/FEAT-0001")
+	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("once"), draftPath("FEAT-0001", "b.md"): draft("once too")}, "a")
+	push(t, a, "-u", "feat/FEAT-0001")
+	cs := []*Central{w.c, w.c, w.central()}
+	results := make(chan Result, len(cs))
+	for _, c := range cs {
+		go func() {
+			res, err := c.Fetch(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			results <- res
+		}()
+	}
+	total := 0
+	for range cs {
+		total += (<-results).Delivered
+	}
+	if total != 2 || len(w.queued()) != 2 {
+		t.Errorf("delivered %d in all, %d queued; want 2", total, len(w.queued()))
+	}
+}
