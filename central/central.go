@@ -35,6 +35,8 @@ type Config struct {
 	Patterns  []drafts.Pattern // branch → drafts directory; nil means drafts.DefaultPatterns()
 	Logger    *slog.Logger     // default: discard
 	Now       func() time.Time // default: time.Now
+	// FetchTimeout bounds one `git fetch` (a stalled network); default 5m. Delivery is not bounded.
+	FetchTimeout time.Duration
 }
 
 // Result is what one Fetch did.
@@ -61,6 +63,9 @@ func New(cfg Config) (*Central, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.FetchTimeout <= 0 {
+		cfg.FetchTimeout = 5 * time.Minute
 	}
 	st, err := newState(cfg.Mailbox.StateDir(), cfg.Mailbox.TmpDir(), cfg.Remote)
 	if err != nil {
@@ -104,9 +109,16 @@ func (c *Central) Fetch(ctx context.Context) (Result, error) {
 	}
 	defer unlock()
 	log := c.cfg.Logger.With("remote", c.cfg.Remote)
-	if err := hooks.Fetch(ctx, c.cfg.Repo, c.cfg.Remote); err != nil {
+	fctx, cancel := context.WithTimeout(ctx, c.cfg.FetchTimeout)
+	err = hooks.Fetch(fctx, c.cfg.Repo, c.cfg.Remote)
+	stalled := fctx.Err() != nil
+	cancel()
+	if err != nil {
 		if ctx.Err() != nil {
 			return Result{}, ctx.Err() // shutting down: not a failure of the remote
+		}
+		if stalled {
+			err = fmt.Errorf("git fetch %s: no answer within %s", c.cfg.Remote, c.cfg.FetchTimeout)
 		}
 		log.Error("fetch failed; trying again at the next interval", "err", err)
 		return Result{}, err

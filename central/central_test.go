@@ -2,12 +2,17 @@ package central
 
 import (
 	"context"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/monoco/courier/drafts"
 )
 
 // Two agents push on their own branches: first sight delivers each branch's tip; a later push
@@ -315,5 +320,38 @@ func TestConcurrentFetches(t *testing.T) {
 	}
 	if total != 2 || len(w.queued()) != 2 {
 		t.Errorf("delivered %d in all, %d queued; want 2", total, len(w.queued()))
+	}
+}
+
+// A fetch that stalls is given up after FetchTimeout, logged, and tried again next time.
+func TestFetchTimeout(t *testing.T) {
+	w := newWorld(t)
+	// A git:// server that accepts and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	run(t, w.repo.GitDir, "remote", "add", "stalled", "git://"+ln.Addr().String()+"/repo.git")
+	v, _ := drafts.NewValidator(drafts.Config{})
+	c, err := New(Config{Repo: w.repo, Remote: "stalled", Mailbox: w.mb, Validator: v, FetchTimeout: 300 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(w.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fetch(context.Background()); err == nil || !strings.Contains(err.Error(), "no answer within") {
+		t.Fatalf("Fetch = %v, want a timeout", err)
+	}
+	if !strings.Contains(w.logs.String(), "no answer within 300ms") {
+		t.Errorf("the timeout is not logged:\n%s", w.logs)
 	}
 }
