@@ -67,7 +67,7 @@ func New(cfg Config) (*Central, error) {
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = 5 * time.Minute
 	}
-	st, err := newState(cfg.Mailbox.StateDir(), cfg.Mailbox.TmpDir(), cfg.Remote)
+	st, err := newState(StateBase(cfg.Mailbox), cfg.Remote)
 	if err != nil {
 		return nil, err
 	}

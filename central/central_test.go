@@ -181,7 +181,7 @@ func TestInvalidRemoteVersion(t *testing.T) {
 	if n := strings.Count(w.logs.String(), wantLine); n != 1 {
 		t.Errorf("logged %d times after a restart, want once", n)
 	}
-	inv, err := Invalid(w.mb.StateDir())
+	inv, err := Invalid(StateBase(w.mb))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestSymlinkAndOversizedDraft(t *testing.T) {
 	if got := w.fetch(); got != (Result{Invalid: 2}) {
 		t.Fatalf("fetch = %+v, want 2 invalid", got)
 	}
-	inv, _ := Invalid(w.mb.StateDir())
+	inv, _ := Invalid(StateBase(w.mb))
 	if len(inv) != 2 || !strings.Contains(inv[0].Message, "larger than") || !strings.Contains(inv[1].Message, "symbolic link") {
 		t.Errorf("Invalid = %+v", inv)
 	}

@@ -16,9 +16,19 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 )
 
-// Dir is where central mode keeps its state: a sibling of the ledger in courier's private state
-// (stateDir is the mailbox's StateDir), so it lives wherever the ledger lives.
+// Dir is where central mode keeps its state: `central/` beside the ledger, in courier's private state
+// (docs/protocol.md, "Central mode"). stateDir is the directory that holds the ledger: [StateBase].
 func Dir(stateDir string) string { return filepath.Join(stateDir, "central") }
+
+// StateBase is the directory that holds mb's ledger: its private directory (`<git common dir>/courier`,
+// in a bare clone the bare repository itself) when the mailbox has one, else its StateDir. Asked through
+// an interface so that it follows the ledger wherever the mailbox keeps it.
+func StateBase(mb *mailbox.Mailbox) string {
+	if p, ok := any(mb).(interface{ PrivateDir() string }); ok {
+		return p.PrivateDir()
+	}
+	return mb.StateDir()
+}
 
 // InvalidVersion is a draft version found on a remote branch that failed validation: never enqueued,
 // logged once, listed by `courier status --json` under `invalid`.
@@ -35,8 +45,9 @@ type InvalidVersion struct {
 	fileName string
 }
 
-// Invalid lists the invalid remote draft versions recorded under stateDir (the mailbox's StateDir), in
-// draft path order then first sight. No state yet means none.
+// Invalid lists the invalid remote draft versions recorded under stateDir (the directory that holds the
+// ledger: [StateBase]), in draft path order then first sight. No state yet means none. This is what
+// `courier status --json` lists under `invalid`, whatever branch the central clone is on.
 func Invalid(stateDir string) ([]InvalidVersion, error) {
 	dir := filepath.Join(Dir(stateDir), "invalid")
 	ents, err := os.ReadDir(dir)
@@ -74,12 +85,11 @@ func Invalid(stateDir string) ([]InvalidVersion, error) {
 // invalid versions seen. Every write is atomic and durable (temp file, fsync, rename, fsync dir).
 type state struct {
 	dir    string // Dir(stateDir)
-	tmp    string // the mailbox's temp dir (same file system as dir)
 	remote string
 }
 
-func newState(stateDir, tmpDir, remote string) (*state, error) {
-	s := &state{dir: Dir(stateDir), tmp: tmpDir, remote: remote}
+func newState(stateDir, remote string) (*state, error) {
+	s := &state{dir: Dir(stateDir), remote: remote}
 	if err := os.MkdirAll(filepath.Join(s.dir, "invalid"), 0o700); err != nil {
 		return nil, fmt.Errorf("central state: %w", err)
 	}
@@ -157,10 +167,9 @@ func (s *state) recordInvalid(v InvalidVersion) error {
 
 // write replaces path atomically and durably.
 func (s *state) write(path string, data []byte) error {
-	if err := os.MkdirAll(s.tmp, 0o700); err != nil {
-		return fmt.Errorf("central state: %w", err)
-	}
-	f, err := os.CreateTemp(s.tmp, ".central-*")
+	// The temp file sits beside its target: the private state and the mailbox may be on different
+	// file systems, and a rename never crosses one.
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("central state: %w", err)
 	}
@@ -182,5 +191,5 @@ func (s *state) write(path string, data []byte) error {
 	return nil
 }
 
-// now is a helper for InvalidVersion.SeenAt.
+// at is InvalidVersion.SeenAt for t.
 func at(t time.Time) mailbox.Time { return mailbox.At(t) }
