@@ -34,6 +34,7 @@ type Config struct {
 	Drafts    DraftsConfig    `yaml:"drafts"`
 	Watch     WatchConfig     `yaml:"watch"`
 	Retry     RetryConfig     `yaml:"retry"`
+	Remote    RemoteConfig    `yaml:"remote"`
 	Providers ProvidersConfig `yaml:"providers"`
 	Guard     guard.Config    `yaml:"guard"`
 
@@ -57,6 +58,13 @@ type WatchConfig struct {
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
 	APIToken      string   `yaml:"api_token"`
 	APIHosts      []string `yaml:"api_hosts"` // extra Host names the local API answers to
+}
+
+// RemoteConfig is central mode (README.md, "Central mode"): the remote agents push to. An empty
+// name turns it off.
+type RemoteConfig struct {
+	Name          string   `yaml:"name"`
+	FetchInterval Duration `yaml:"fetch_interval"`
 }
 
 // RetryConfig is the retry policy.
@@ -166,6 +174,7 @@ func Default() *Config {
 			SendTimeout: Duration{30 * time.Second}, ShutdownGrace: Duration{10 * time.Second}},
 		Retry: RetryConfig{MaxAttempts: rp.MaxAttempts, InitialDelay: Duration{rp.InitialDelay},
 			MaxDelay: Duration{rp.MaxDelay}, Multiplier: rp.Multiplier, MaxAge: Duration{rp.MaxAge}},
+		Remote: RemoteConfig{FetchInterval: Duration{30 * time.Second}},
 	}
 }
 

@@ -23,6 +23,9 @@ import (
 //	GET  /api/v1/courier/outbound/queue          → {"messages":[…]} (query: provider, state, all=1)
 //	POST /api/v1/courier/outbound/send           → sweep now, 202 {"status":"sweeping"}
 //	POST /api/v1/courier/outbound/retry/{id}     → 200 {"id","state":"pending"}; 404 unknown; 409 not dead
+//	POST /api/v1/courier/fetch                   → central mode: fetch, deliver, then 200
+//	                                               {"status":"fetched","delivered":N,"invalid":M}; 502 when
+//	                                               the fetch failed; 404 without Config.Fetch
 //
 // A request whose Host is not a loopback name or address (localhost, 127.0.0.0/8, ::1) nor one of
 // Config.APIHosts, or that carries an Origin naming another host, gets 403: a web page reached
@@ -41,6 +44,9 @@ func (w *Watcher) Handler(token string) http.Handler {
 		writeJSON(rw, http.StatusAccepted, map[string]string{"status": "sweeping"})
 	})
 	mux.HandleFunc("POST /api/v1/courier/outbound/retry/{id}", w.serveRetry)
+	if w.cfg.Fetch != nil {
+		mux.HandleFunc("POST /api/v1/courier/fetch", w.serveFetch)
+	}
 	return guard(token, w.cfg.APIHosts, mux)
 }
 
@@ -136,6 +142,19 @@ func (w *Watcher) serveRetry(rw http.ResponseWriter, r *http.Request) {
 		w.Sweep()
 		writeJSON(rw, http.StatusOK, map[string]string{"id": id, "state": StatePending})
 	}
+}
+
+// serveFetch runs a central-mode fetch (a forge's push webhook) and answers once it is done.
+func (w *Watcher) serveFetch(rw http.ResponseWriter, r *http.Request) {
+	delivered, invalid, err := w.cfg.Fetch(r.Context())
+	if err != nil {
+		writeError(rw, http.StatusBadGateway, w.cfg.Redact(err.Error()))
+		return
+	}
+	if delivered > 0 {
+		w.Sweep()
+	}
+	writeJSON(rw, http.StatusOK, map[string]any{"status": "fetched", "delivered": delivered, "invalid": invalid})
 }
 
 func writeJSON(rw http.ResponseWriter, code int, v any) {

@@ -57,6 +57,11 @@ type Config struct {
 	// insensitively.
 	APIHosts []string
 
+	// Fetch, when set, serves POST /api/v1/courier/fetch (central mode): it fetches the remote and
+	// delivers what it brought, returning the messages enqueued and the invalid versions found.
+	// nil: the endpoint answers 404.
+	Fetch func(ctx context.Context) (delivered, invalid int, err error)
+
 	Logger *slog.Logger        // default: discard
 	Now    func() time.Time    // clock (default time.Now); tests inject a fake
 	Redact func(string) string // applied to every error_message and log line from a send error

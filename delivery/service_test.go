@@ -15,7 +15,7 @@ import (
 func TestServiceTemplates(t *testing.T) {
 	t.Parallel()
 	data := map[string]string{"Binary": "/opt/bin/courier", "RepoDir": "/home/me/repo", "RepoArg": "/home/me/repo",
-		"LogPath": "/home/me/.local/state/courier.log", "Label": "dev.monoco.courier.repo"}
+		"LogPath": "/home/me/.local/state/courier.log", "Label": "dev.monoco.courier.repo", "Args": ""}
 	render := func(name string) string {
 		src, err := os.ReadFile("../templates/service/" + name)
 		if err != nil {

@@ -39,6 +39,8 @@ type InstallOptions struct {
 	// post-commit start courier only when the index or the new commit adds or changes a path they match.
 	// None: the hooks start courier on every commit.
 	Pathspecs []string
+	// ValidateOnly installs pre-commit alone, no delivery hook (an agent's machine in central mode).
+	ValidateOnly bool
 }
 
 // kind classifies what sits at a hook's path.
@@ -186,7 +188,7 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	defer unlock()
 	var plan []step
 	var problems []error
-	for _, name := range hookNames() {
+	for _, name := range o.installNames() {
 		s, err := planStep(r.HooksDir, name)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("install %s: %w", name, err))

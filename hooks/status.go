@@ -116,7 +116,7 @@ func StatusFor(r *Repo, pathspecs []string) (*StatusReport, error) {
 	}
 	if len(missing) == len(rep.Hooks) {
 		rep.warnElsewhere(r)
-	} else if len(missing) > 0 {
+	} else if len(missing) > 0 && !rep.ValidateOnly() {
 		rep.warn("courier's hooks are only partly installed in %s (missing: %v); run `courier hooks install`", r.HooksDir, missing)
 	}
 	return rep, nil

@@ -18,6 +18,7 @@ var ErrUnknownService = errors.New("unknown service kind (want systemd or launch
 type Service struct {
 	Binary  string
 	RepoDir string
+	Args    []string // extra `courier watch` arguments (e.g. --remote origin), each quoted
 }
 
 var serviceFiles = map[string]string{"systemd": "service/courier.service", "launchd": "service/courier.plist"}
@@ -47,8 +48,16 @@ func Render(w io.Writer, kind string, s Service) error {
 		}
 		arg = esc
 	}
+	var args strings.Builder // after `watch`: ` "a" "b"` (systemd) or one <string> line each (launchd)
+	for _, a := range s.Args {
+		if kind == "launchd" {
+			args.WriteString("\n    <string>" + esc(a) + "</string>")
+		} else {
+			args.WriteString(` "` + arg(a) + `"`)
+		}
+	}
 	return tpl.Execute(w, map[string]string{
-		"Binary": arg(s.Binary), "RepoArg": arg(s.RepoDir), "RepoDir": esc(s.RepoDir),
+		"Binary": arg(s.Binary), "RepoArg": arg(s.RepoDir), "RepoDir": esc(s.RepoDir), "Args": args.String(),
 		"LogPath": esc(filepath.Join(s.RepoDir, ".monoco", "courier-watch.log")), "Label": label(s.RepoDir),
 	})
 }

@@ -34,6 +34,7 @@ type app struct {
 	cfg       *Config
 	info      drafts.StampInfo // branch, HEAD commit and work item (Item.ID "" when there is none)
 	validator *drafts.Validator
+	fetch     func(context.Context) (delivered, invalid int, err error) // central mode's fetch, for the API
 }
 
 // run is the whole CLI: it never calls os.Exit and turns every error into an exit code.

@@ -20,9 +20,10 @@ func (a *app) hooksCmd() *cli.Command {
 		Usage: "install, remove or inspect courier's git hooks",
 		Subcommands: []*cli.Command{
 			{
-				Name:   "install",
-				Usage:  "install pre-commit, post-commit and post-rewrite hooks (existing hooks are kept and chained)",
-				Flags:  []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "also write into a hooks directory tracked by the repository, or over an unrecognised courier-looking hook"}},
+				Name:  "install",
+				Usage: "install pre-commit, post-commit and post-rewrite hooks (existing hooks are kept and chained)",
+				Flags: []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "also write into a hooks directory tracked by the repository, or over an unrecognised courier-looking hook"},
+					&cli.BoolFlag{Name: "validate-only", Usage: "install pre-commit validation only, no delivery hooks (agents' machines in central mode)"}},
 				Action: a.hooksInstall,
 			},
 			{
@@ -81,7 +82,7 @@ func (a *app) hooksInstall(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.printLines(hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe, Pathspecs: a.hookPathspecs(r)}))
+	return a.printLines(hooks.Install(r, hooks.InstallOptions{Force: c.Bool("force"), Binary: exe, Pathspecs: a.hookPathspecs(r), ValidateOnly: c.Bool("validate-only")}))
 }
 
 // printLines prints what a command did, then returns its error.
@@ -128,6 +129,9 @@ func printHookStatus(w io.Writer, st *hooks.StatusReport) {
 			state += ", chains " + h.Chained
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", h.Name, state)
+	}
+	if st.ValidateOnly() {
+		fmt.Fprintln(w, "mode: validate-only (pre-commit validates drafts; no delivery hooks: a central courier delivers what is pushed)")
 	}
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)

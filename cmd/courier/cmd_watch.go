@@ -28,13 +28,13 @@ func (a *app) watchCmd() *cli.Command {
 		Usage: "send what is due in the outbound mailbox: archive, retry with backoff, or dead-letter",
 		Description: "Wakes on new files (fsnotify) with a periodic rescan as a safety net. SIGINT/SIGTERM stop claiming,\n" +
 			"let in-flight sends finish within watch.shutdown_grace (then release them to the queue) and exit 0.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "once", Usage: "send everything due now, wait for in-flight sends, exit (1 if anything was dead-lettered)"},
 			&cli.DurationFlag{Name: "interval", Usage: "safety-net rescan `INTERVAL`", DefaultText: "watch.interval, 5s"},
 			&cli.StringFlag{Name: "listen", Usage: "serve the local API on `ADDR` (loopback unless watch.api_token is set)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "print-service", Usage: "print a service unit for this repository: systemd or launchd (`KIND`), and exit"},
-		},
+		}, remoteFlags()...),
 		Action: a.watch,
 	}
 }
@@ -49,7 +49,7 @@ func (a *app) watch(c *cli.Context) error {
 		return configErrorf("%s is not a git repository: courier watch serves a repository's mailbox (run it inside one, or use -C DIR)", a.dir)
 	}
 	if kind != "" {
-		return a.printService(kind)
+		return a.printService(kind, a.serviceArgs(c))
 	}
 	logger, err := newLogger(a.stderr, c.String("log-format"), slog.LevelInfo)
 	if err != nil {
@@ -58,6 +58,14 @@ func (a *app) watch(c *cli.Context) error {
 	interval := a.cfg.Watch.Interval.Duration
 	if c.IsSet("interval") {
 		interval = c.Duration("interval")
+	}
+	cen, every, err := a.buildCentral(c, logger)
+	if err != nil {
+		return err
+	}
+	var fetchErr error
+	if cen != nil && c.Bool("once") {
+		_, fetchErr = cen.Fetch(c.Context) // logged; what is due is sent all the same
 	}
 	w, ln, token, err := a.buildWatcher(logger, interval, c.String("listen"), c.Bool("once"))
 	if err != nil {
@@ -69,7 +77,7 @@ func (a *app) watch(c *cli.Context) error {
 		defer srv.Close()
 	}
 	if c.Bool("once") {
-		return a.watchOnce(c.Context, w)
+		return a.watchOnce(c.Context, w, fetchErr)
 	}
 	var names []string
 	for _, p := range a.cfg.Providers.Configured() {
@@ -77,17 +85,18 @@ func (a *app) watch(c *cli.Context) error {
 	}
 	logger.Info("watch started", "mailbox", a.cfg.mailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
 	defer logger.Info("watch stopped") // an error is reported once, by the caller
-	return w.Run(c.Context)
+	return withCentral(c.Context, cen, every, w.Run)
 }
 
-// watchOnce sends what is due now and prints the summary; a dead-lettered message exits 1.
-func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher) error {
+// watchOnce sends what is due now and prints the summary; a dead-lettered message, or a failed
+// fetch in central mode, exits 1.
+func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher, fetchErr error) error {
 	sum, err := w.Once(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "sent %d, deferred %d, dead-lettered %d\n", sum.Sent, sum.Deferred, sum.DeadLettered)
-	if sum.DeadLettered > 0 {
+	if sum.DeadLettered > 0 || fetchErr != nil {
 		return silent(exitFailure)
 	}
 	return nil
@@ -125,7 +134,7 @@ func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr str
 			Retry: delivery.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, InitialDelay: cfg.Retry.InitialDelay.Duration,
 				MaxDelay: cfg.Retry.MaxDelay.Duration, Multiplier: cfg.Retry.Multiplier, MaxAge: cfg.Retry.MaxAge.Duration},
 			Providers: providers, Logger: logger, Now: a.now, Redact: redactor.String,
-			APIHosts: cfg.Watch.APIHosts,
+			APIHosts: cfg.Watch.APIHosts, Fetch: a.fetch,
 		})
 	}
 	if err != nil && ln != nil {
@@ -164,7 +173,7 @@ func listen(addr, token string) (net.Listener, error) {
 }
 
 // printService prints the systemd or launchd unit that runs this binary in this repository.
-func (a *app) printService(kind string) error {
+func (a *app) printService(kind string, args []string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -172,7 +181,7 @@ func (a *app) printService(kind string) error {
 	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = resolved
 	}
-	err = templates.Render(a.stdout, kind, templates.Service{Binary: exe, RepoDir: a.root})
+	err = templates.Render(a.stdout, kind, templates.Service{Binary: exe, RepoDir: a.root, Args: args})
 	if errors.Is(err, templates.ErrUnknownService) {
 		return usageErrorf("--print-service %s: want systemd or launchd", kind)
 	}

@@ -34,6 +34,7 @@ func TestLayers(t *testing.T) {
 		"guard":            {},
 		"demo":             {"templates"},
 		"config":           {"adapters", "adapters/file", "delivery", "delivery/mailbox", "drafts", "guard", "templates"},
+		"central":          {"hooks", "drafts", "delivery/mailbox"},
 	}
 	thirdParty := map[string][]string{ // module-external imports allowed beyond the standard library
 		"delivery/mailbox": {"gopkg.in/yaml.v3"},
