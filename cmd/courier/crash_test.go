@@ -55,8 +55,8 @@ func (r crashRun) String() string {
 		r.took, r.stdout, r.stderr)
 }
 
-// runKilled starts bin in dir and sends it SIGKILL after the delay unless it exited before.
-// during, when not nil, runs (on this goroutine) once the process has started.
+// runKilled starts bin in dir and sends it SIGKILL after the delay (0: never) unless it exited
+// before. during, when not nil, runs (on this goroutine) once the process has started.
 func runKilled(t *testing.T, dir string, after time.Duration, during func(), bin string, args ...string) crashRun {
 	t.Helper()
 	return runKilledWhen(t, dir, killWhen{after: after, during: during}, bin, args...)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -265,7 +266,17 @@ func (i isolated) Run() int {
 	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CONFIG_GLOBAL", "COURIER_CONFIG", "COURIER_SKIP"} {
 		os.Unsetenv(k)
 	}
+	// A full run needs the real binary (courierBinary): build it while the first tests run. The
+	// flags are parsed here for -short and -run (a short run builds nothing, a -run run builds on
+	// first use); m.Run parses them again.
+	flag.Parse()
+	if f := flag.Lookup("test.run"); !testing.Short() && (f == nil || f.Value.String() == "") {
+		startBuild()
+	}
 	code := i.m.Run()
+	if buildStarted() {
+		<-buildDone
+	}
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

@@ -21,6 +21,7 @@ import (
 //	stderrlines N      the last command wrote exactly N non-empty lines to stderr
 //	perm PATH MODE     PATH has permission bits MODE (octal)
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
