@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -183,7 +184,13 @@ func TestBinaryHookSkipAndMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(own, data, 0o755); err != nil {
+	// Parallel tests fork all the time: a child forked while the copy is open for writing would hold
+	// it open until its exec, and running the copy would fail with "text file busy". No fork starts
+	// while ForkLock is held for writing.
+	syscall.ForkLock.Lock()
+	err = os.WriteFile(own, data, 0o755)
+	syscall.ForkLock.Unlock()
+	if err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, runIn(t, repo, nil, own, "hooks", "install"), 0, "courier hooks install")
