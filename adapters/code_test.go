@@ -6,6 +6,7 @@ import (
 )
 
 func TestCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want Code

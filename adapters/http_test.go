@@ -13,6 +13,7 @@ import (
 )
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 2, 7, 15, 0, 0, 0, time.UTC)
 	tests := []struct {
 		in   string
@@ -31,6 +32,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestClassifyHTTP(t *testing.T) {
+	t.Parallel()
 	h := func(k, v string) http.Header { x := http.Header{}; x.Set(k, v); return x }
 	tests := []struct {
 		name             string
@@ -69,6 +71,7 @@ func TestClassifyHTTP(t *testing.T) {
 }
 
 func TestCheckURL(t *testing.T) {
+	t.Parallel()
 	ok := []string{"https://oapi.dingtalk.com/robot/send?access_token=x", "http://127.0.0.1:8080/x",
 		"http://127.9.9.9/x", "http://[::1]:9/x", "http://localhost:1/x"}
 	bad := []string{"", "http://example.com/hook?key=SECRETKEY", "ftp://example.com/SECRETKEY",
@@ -89,6 +92,7 @@ func TestCheckURL(t *testing.T) {
 }
 
 func TestPostJSON(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json; charset=utf-8" ||
 			r.Header.Get("X-Extra") != "1" {
@@ -123,6 +127,7 @@ func TestPostJSON(t *testing.T) {
 }
 
 func TestPostJSONErrorsHideURL(t *testing.T) {
+	t.Parallel()
 	// Connection refused: a closed server.
 	srv := httptest.NewServer(http.NotFoundHandler())
 	u := srv.URL + "/hook?access_token=TOKSECRET"
@@ -142,6 +147,7 @@ func TestPostJSONErrorsHideURL(t *testing.T) {
 }
 
 func TestPostJSONDeadline(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -165,6 +171,7 @@ func TestPostJSONDeadline(t *testing.T) {
 }
 
 func TestOptionsWithDefaults(t *testing.T) {
+	t.Parallel()
 	o := Options{}.WithDefaults()
 	if o.Client == nil || o.Client.Timeout != DefaultTimeout || o.Now == nil {
 		t.Errorf("defaults: %+v", o)
@@ -188,6 +195,7 @@ func TestOptionsWithDefaults(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"https://h.example/landing?access_token=tok-0123456&x=1", "https://h.example/landing?access_token=[REDACTED]&x=1"},
 		{"https://u:pass-9876@h.example/open-apis/bot/v2/hook/abcd-1234", "https://h.example/open-apis/bot/v2/hook/[REDACTED]"},

@@ -22,6 +22,7 @@ func node(t *testing.T, src string) *yaml.Node {
 // TestDecodeStrict: unknown keys anywhere in a section (inline settings and channel maps
 // included) are errors naming their line, in yaml.v3's words, beside its own type errors.
 func TestDecodeStrict(t *testing.T) {
+	t.Parallel()
 	var ok SignedRobot
 	if err := DecodeStrict(node(t, "webhook: https://x\nrate: 5/s\nchannels:\n  ops: {webhook: https://y, secret: s}\n"), &ok); err != nil {
 		t.Fatalf("valid section: %v", err)
@@ -66,6 +67,7 @@ func testSpec(always bool) Spec[testConfig] {
 // and throttle wait (the provider's defaults when unset); Build expands before New and returns
 // the expanded secrets; Keys lists the section's keys for hints.
 func TestDescriptor(t *testing.T) {
+	t.Parallel()
 	d := testSpec(false).Descriptor()
 	if sec, err := d.Decode(nil); sec != nil || err != nil {
 		t.Errorf("absent section = %v, %v; want nil", sec, err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRedactorString(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor(
 		"https://oapi.dingtalk.com/robot/send?access_token=dtTOKEN123",
 		"SECdingsecret+/=",
@@ -51,6 +52,7 @@ func TestRedactorString(t *testing.T) {
 }
 
 func TestRedactorAddAndNil(t *testing.T) {
+	t.Parallel()
 	var nilR *Redactor
 	if got := nilR.String("tok-secret"); got != "tok-secret" {
 		t.Errorf("nil String = %q", got)
@@ -70,6 +72,7 @@ func TestRedactorAddAndNil(t *testing.T) {
 }
 
 func TestRedactorErrorKeepsClass(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor("tok-secret")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -117,6 +120,7 @@ func TestRedactorErrorKeepsClass(t *testing.T) {
 }
 
 func TestRedactorWith(t *testing.T) {
+	t.Parallel()
 	base := NewRedactor("tok-secret")
 	sig := "l/JDUsy5cz9xEdP2CNFWJyT1FMjG0kUjoSj1+WcOH8E="
 	r := base.With(sig, "v1,"+sig)
@@ -135,6 +139,7 @@ func TestRedactorWith(t *testing.T) {
 }
 
 func TestRedactorSnippet(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor("tok-0123456789abcdef")
 	// The secret straddles the cut: redacting after cutting would leak "tok-0123".
 	in := strings.Repeat("x", 195) + " tok-0123456789abcdef tail"

@@ -5,6 +5,7 @@ import (
 )
 
 func TestTitle(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ subject, body, want string }{
 		{"Subject", "# Heading", "Subject"},
 		{"  ", "intro\n\n## Deploy ##\nx", "Deploy"},
@@ -23,6 +24,7 @@ func TestTitle(t *testing.T) {
 }
 
 func TestCardObject(t *testing.T) {
+	t.Parallel()
 	obj, err := CardObject("title: T\nbtns:\n  - {title: A, actionURL: 'https://a'}\n1: one\n")
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +47,7 @@ func TestCardObject(t *testing.T) {
 }
 
 func TestPickAlias(t *testing.T) {
+	t.Parallel()
 	ch := map[string]int{"ops": 1, "dev": 2}
 	tests := []struct {
 		to      []string

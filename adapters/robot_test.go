@@ -9,6 +9,7 @@ import (
 // TestNewRobotValidates: a robot section needs a default webhook or a channel, every URL accepted
 // and throttle_wait a duration; errors name the setting and never echo a secret.
 func TestNewRobotValidates(t *testing.T) {
+	t.Parallel()
 	secret := "https://robot.example/send?access_token=tok-SECRET"
 	p := Robot{Name: "p", ThrottleWait: "1m"}
 	retired := Robot{Name: "p", ThrottleWait: "1m", CheckURL: func(string) error { return Permanent("retired") }}

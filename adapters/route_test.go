@@ -7,6 +7,7 @@ import (
 )
 
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	type ch struct{ hook, secret string }
 	chans := map[string]ch{"ops": {"https://ops", "s1"}, "dev": {"https://dev", ""}}
 	def := ch{"https://default", "s0"}
@@ -42,6 +43,7 @@ func TestRoute(t *testing.T) {
 }
 
 func TestThrottleWait(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		value, def string
 		want       time.Duration

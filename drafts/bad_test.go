@@ -14,6 +14,7 @@ import (
 // TestBadInput is the bad-input table of issue 2: each file under testdata/bad/ yields one clear error
 // naming the file, its line and the field; nothing is enqueued and the draft is left untouched.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	repo := filepath.Join("testdata", "bad")
 	cases := []struct {
 		file  string // relative to testdata/bad
@@ -130,6 +131,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestValidationErrorFormat(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		e    ValidationError
 		want string

@@ -7,6 +7,7 @@ import (
 )
 
 func TestCheckStagedAndOfItem(t *testing.T) {
+	t.Parallel()
 	v := newValidator(t)
 	ps := DefaultPatterns()
 	mine, _ := ItemForBranch("FEAT-0001-x", ps)
@@ -53,6 +54,7 @@ func TestCheckStagedAndOfItem(t *testing.T) {
 }
 
 func TestUnder(t *testing.T) {
+	t.Parallel()
 	mk := func(dirs ...string) []Pattern {
 		var ps []Pattern
 		for _, d := range dirs {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestItemForBranch(t *testing.T) {
+	t.Parallel()
 	ps := DefaultPatterns()
 	for _, tc := range []struct {
 		branch string
@@ -42,6 +43,7 @@ func TestItemForBranch(t *testing.T) {
 }
 
 func TestItemForPath(t *testing.T) {
+	t.Parallel()
 	ps := DefaultPatterns()
 	feat := Item{"FEAT-0172", "feat", "Issues/Features/work/FEAT-0172/drafts"}
 	for _, tc := range []struct {
@@ -83,6 +85,7 @@ func runGit(t *testing.T, dir string, args ...string) string {
 }
 
 func TestFind(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	it, _ := ItemForBranch("feat/FEAT-0172-x", DefaultPatterns())
 	dir := filepath.Join(repo, filepath.FromSlash(it.Dir))
@@ -148,6 +151,7 @@ func TestLoadInput(t *testing.T) {
 }
 
 func TestBlobID(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
@@ -162,6 +166,7 @@ func TestBlobID(t *testing.T) {
 }
 
 func TestCompilePatterns(t *testing.T) {
+	t.Parallel()
 	if ps, err := CompilePatterns(nil); err != nil || len(ps) != len(DefaultPatterns()) {
 		t.Fatalf("none: %v, %v; want the defaults", ps, err)
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestLoadAll(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	good := filepath.Join(repo, "Issues/Features/work/FEAT-1/drafts/a.md")
 	writeFile(t, good, "---\nprovider: file\nto: x\n---\nhi\n")

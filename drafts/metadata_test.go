@@ -29,6 +29,7 @@ func metadataYAML(t *testing.T, text string) *mailbox.MetadataValue {
 // TestMetadataExact: a draft's metadata reaches the sealed message file as written — an integer
 // beyond 2^53, 0x1F, a quoted "007", an integer key — and its JSON form keeps the integers exact.
 func TestMetadataExact(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	draft := "---\nprovider: file\nto: x\nmetadata: {big: 123456789012345678901234567890, hex: 0x1F, zip: \"007\", 1: one,\n" +
@@ -74,6 +75,7 @@ func TestMetadataExact(t *testing.T) {
 // TestMetadataKeysCollide: keys that are the same string (1 and "1") have no JSON form; the draft is
 // invalid rather than unsendable.
 func TestMetadataKeysCollide(t *testing.T) {
+	t.Parallel()
 	_, errs := newValidator(t).Parse(input("d.md", "---\nprovider: file\nto: x\nmetadata: {1: a, \"1\": b}\n---\nbody\n"))
 	if len(errs) != 1 || !strings.HasPrefix(errs[0].Field, "metadata") {
 		t.Fatalf("got %v, want one metadata problem", errs)

@@ -13,6 +13,7 @@ import (
 // TestEveryProblemReported: a problem in one field does not hide a problem in another; each is one
 // `path:line: field: message` line.
 func TestEveryProblemReported(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		front string
@@ -57,6 +58,7 @@ func TestEveryProblemReported(t *testing.T) {
 }
 
 func TestProblemsCapped(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("---\nprovider: file\nto: x\n")
 	for i := range MaxErrorsPerDraft + 5 {
@@ -73,6 +75,7 @@ func TestProblemsCapped(t *testing.T) {
 }
 
 func TestValidationErrorsError(t *testing.T) {
+	t.Parallel()
 	_, errs := newValidator(t).Parse(input("d.md", "---\nprovider: slak\nsubjet: x\n---\nbody\n"))
 	if len(errs) != 3 {
 		t.Fatalf("got %v", errs)
@@ -95,6 +98,7 @@ func TestValidationErrorsError(t *testing.T) {
 
 // TestDeliverReportsEveryProblem: `deliver --json` lists one invalid entry per problem.
 func TestDeliverReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	res, err := d.Deliver(context.Background(), []Input{
@@ -128,6 +132,7 @@ func (e bodyLineErr) BodyLine() int { return e.line }
 // TestCheckProblemsAtTheirLines: a provider check may report several limits (errors.Join), each at
 // the body line it names.
 func TestCheckProblemsAtTheirLines(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.Checks["file"] = func(m *mailbox.Message) error {
 		return errors.Join(bodyLineErr{"blocks[0].text.text: header text is 151 characters", 2},
@@ -153,6 +158,7 @@ func TestCheckProblemsAtTheirLines(t *testing.T) {
 // TestBodyTooLargeStillChecksFrontmatter: an oversized body is one problem; the frontmatter's own
 // problems are reported with it, and nothing is said about the body it did not read.
 func TestBodyTooLargeStillChecksFrontmatter(t *testing.T) {
+	t.Parallel()
 	content := "---\nprovider: file\nto: x\ncontent_type: card\nsubjet: s\n---\n" + strings.Repeat("x", MaxBody+1)
 	_, errs := newValidator(t).Parse(input("d.md", content))
 	if len(errs) != 2 || errs[0].Field != "subjet" || errs[1].Field != "body" || !strings.Contains(errs[1].Msg, "1 MiB") {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	it, _ := ItemForBranch("FEAT-0042-x", DefaultPatterns())
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))

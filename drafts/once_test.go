@@ -26,6 +26,7 @@ func deliver(t *testing.T, d *Deliverer, o Options, ins ...Input) *Result {
 }
 
 func TestDeliverTwiceEnqueuesOnce(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	in := input("reply.md", hello)
@@ -69,6 +70,7 @@ func TestDeliverTwiceEnqueuesOnce(t *testing.T) {
 // TestSameDraftTwiceInOneRun: a draft named twice in one run (`deliver d.md ./d.md`) is one draft
 // version: delivered once, with or without --force.
 func TestSameDraftTwiceInOneRun(t *testing.T) {
+	t.Parallel()
 	for _, o := range []Options{{}, {Force: true}} {
 		mb := newMailbox(t)
 		in := input("reply.md", hello)
@@ -97,6 +99,7 @@ func archiveAll(t *testing.T, mb *mailbox.Mailbox) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	in := input("reply.md", hello)
@@ -120,6 +123,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 }
 
 func TestMixedRun(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	res := deliver(t, d, Options{},
@@ -154,6 +158,7 @@ func TestMixedRun(t *testing.T) {
 // TestCrashAfterIntent: a run that recorded its intent and died before enqueueing leaves the draft
 // deliverable; the next run enqueues it exactly once, under the recorded id.
 func TestCrashAfterIntent(t *testing.T) {
+	t.Parallel()
 	for _, fan := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fanout=%v", fan), func(t *testing.T) {
 			mb := newMailbox(t)
@@ -216,6 +221,7 @@ func TestCrashAfterIntent(t *testing.T) {
 // TestCrashAfterEnqueue: a run that enqueued and died before marking done; the next run enqueues
 // nothing new (even when the watcher has archived the message meanwhile) and marks the entry done.
 func TestCrashAfterEnqueue(t *testing.T) {
+	t.Parallel()
 	for _, archived := range []bool{false, true} {
 		t.Run(fmt.Sprintf("archived=%v", archived), func(t *testing.T) {
 			mb := newMailbox(t)
@@ -254,6 +260,7 @@ func TestCrashAfterEnqueue(t *testing.T) {
 // TestConcurrentGoroutines: several deliverers (separate Mailbox values on one directory) delivering
 // the same drafts at once enqueue exactly one message per draft version.
 func TestConcurrentGoroutines(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(t.TempDir(), "mailbox")
 	ins := concurrentInputs()
 	const n = 8
@@ -320,6 +327,7 @@ const helperEnv = "COURIER_DRAFTS_HELPER_MAILBOX"
 // process, it delivers concurrentInputs into the mailbox named by $COURIER_DRAFTS_HELPER_MAILBOX
 // and prints how many messages it enqueued.
 func TestDeliverHelperProcess(t *testing.T) {
+	t.Parallel()
 	root := os.Getenv(helperEnv)
 	if root == "" {
 		t.Skip("helper process for TestConcurrentProcesses")
@@ -338,6 +346,7 @@ func TestDeliverHelperProcess(t *testing.T) {
 // TestConcurrentProcesses: several processes delivering the same drafts into one mailbox at once
 // enqueue exactly one message per draft version.
 func TestConcurrentProcesses(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
@@ -375,6 +384,7 @@ func TestConcurrentProcesses(t *testing.T) {
 }
 
 func TestDeliverCancelled(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -391,6 +401,7 @@ func TestDeliverCancelled(t *testing.T) {
 // under its recorded id but with this run's times: a.md still comes before b.md (contract §4: drafts
 // are enqueued in path order).
 func TestCrashAfterIntentKeepsPathOrder(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	a, b := input("a.md", hello), input("b.md", "---\nprovider: file\nto: local\n---\nbee\n")

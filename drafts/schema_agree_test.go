@@ -118,6 +118,7 @@ func frontmatterJSON(t *testing.T, front string) []byte {
 // embedded JSON Schema alone (what `courier schema` prints, as any other JSON Schema tool would use
 // it): both must give the expected answer.
 func TestValidatorAgreesWithSchema(t *testing.T) {
+	t.Parallel()
 	v := newValidator(t)
 	schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(Schema()))
 	if err != nil {
@@ -143,6 +144,7 @@ func TestValidatorAgreesWithSchema(t *testing.T) {
 // TestSemanticRulesBeyondSchema documents the other direction: these drafts satisfy the schema and
 // fail only a semantic rule the schema states in words.
 func TestSemanticRulesBeyondSchema(t *testing.T) {
+	t.Parallel()
 	v := newValidator(t)
 	schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(Schema()))
 	if err != nil {
@@ -167,6 +169,7 @@ func TestSemanticRulesBeyondSchema(t *testing.T) {
 // TestSchemaAgreesWithPythonJSONSchema checks the same corpus with python's jsonschema (the tool the
 // disagreement was first seen with), when it is installed.
 func TestSchemaAgreesWithPythonJSONSchema(t *testing.T) {
+	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not found: cross-check with python jsonschema skipped")

@@ -11,6 +11,7 @@ import (
 // TestSchemaMatchesFieldTables keeps the unknown-field tables (used for "did you mean") in step with
 // the embedded schema that `courier schema` prints.
 func TestSchemaMatchesFieldTables(t *testing.T) {
+	t.Parallel()
 	type node struct {
 		Ref        string           `json:"$ref"`
 		Required   []string         `json:"required"`
@@ -77,6 +78,7 @@ func TestSchemaMatchesFieldTables(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{"subjcet", "subject"}, {"Provider", "provider"}, {"contentType", "content_type"}, {"content-type", "content_type"},
 		{"replyto", "reply_to"}, {"ccc", "cc"}, {"zzz", ""}, {"tos", "to"}, {"xyz", ""},

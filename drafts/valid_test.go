@@ -48,6 +48,7 @@ Not frontmatter: the body is kept byte for byte.
 
 // TestFullDraftRoundTrip checks that every draft field reaches the stamped, sealed message file.
 func TestFullDraftRoundTrip(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	in := input("full.md", fullDraft)
@@ -130,6 +131,7 @@ func TestFullDraftRoundTrip(t *testing.T) {
 }
 
 func TestMinimalDraftDefaults(t *testing.T) {
+	t.Parallel()
 	v := newValidator(t)
 	dr, errs := v.Parse(input("min.md", "---\nprovider: dingtalk\nto: ops\ncontent_type: markdown\n---\nBuild **#412** is green.\n"))
 	if errs != nil {
@@ -161,6 +163,7 @@ func TestMinimalDraftDefaults(t *testing.T) {
 }
 
 func TestProviderOverride(t *testing.T) {
+	t.Parallel()
 	v := newValidator(t)
 	dr, errs := v.ParseAs(input("x.md", "---\nto: someone\n---\nhi\n"), "file")
 	if errs != nil || dr.Msg.Provider != "file" {
@@ -179,6 +182,7 @@ func TestProviderOverride(t *testing.T) {
 // TestAliasesAndFanout: channel aliases resolve (kept as the alias), other entries are kept verbatim,
 // and several aliases on a fan-out provider become one message each.
 func TestAliasesAndFanout(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	d := newDeliverer(t, mb)
 	ins := []Input{
@@ -233,6 +237,7 @@ func outboundInOrder(t *testing.T, mb *mailbox.Mailbox) []*mailbox.Message {
 }
 
 func TestCorrelation(t *testing.T) {
+	t.Parallel()
 	mb := newMailbox(t)
 	put := func(s mailbox.State, m *mailbox.Message) {
 		dir, err := mb.EnsureDir(s, m.Provider)

@@ -83,6 +83,7 @@ func (f *fixture) event(tool, cwd string, input map[string]string) []byte {
 
 // TestCheck decides on recorded-shape tool events: every case names its expected decision.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	const deny, none = true, false
 	type tc struct {
@@ -323,6 +324,7 @@ func BenchmarkCheck(b *testing.B) {
 
 // TestCheckNotes: input the guard cannot read gets no objection and a note, except a path it can resolve.
 func TestCheckNotes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	cases := []struct {
 		name  string
@@ -364,6 +366,7 @@ func TestCheckNotes(t *testing.T) {
 // TestProtectSubsetAndHooksPath: guard.protect narrows the places; a hooks directory inside the
 // worktree (core.hooksPath) is protected where it is.
 func TestProtectSubsetAndHooksPath(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if _, err := New(Layout{Protect: []Kind{"mailbox", "inbox"}}); err == nil || !strings.Contains(err.Error(), "inbox") {
 		t.Fatalf("unknown kind: %v", err)

@@ -50,6 +50,7 @@ const existing = `{
 `
 
 func TestClaudeInstallRoundTrip(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		before string // "" = no file
@@ -138,6 +139,7 @@ func TestClaudeInstallRoundTrip(t *testing.T) {
 }
 
 func TestClaudeInstallUpdatesStaleEntryInPlace(t *testing.T) {
+	t.Parallel()
 	path := ClaudeSettings(t.TempDir(), true)
 	must(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	stale := `{
@@ -187,6 +189,7 @@ func TestClaudeInstallUpdatesStaleEntryInPlace(t *testing.T) {
 }
 
 func TestClaudeInstallRefusesBrokenSettings(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{"{", `{"hooks": []}`, `[1]`, `{"a": 1} {}`} {
 		path := ClaudeSettings(t.TempDir(), false)
 		must(t, os.MkdirAll(filepath.Dir(path), 0o755))

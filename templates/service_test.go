@@ -8,6 +8,7 @@ import (
 )
 
 func TestRender(t *testing.T) {
+	t.Parallel()
 	s := Service{Binary: "/opt/c&b/courier", RepoDir: "/home/me/my repo<1>"}
 	for _, tc := range []struct {
 		kind string

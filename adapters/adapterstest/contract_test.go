@@ -31,6 +31,7 @@ func (s *plainSender) Send(ctx context.Context, m *mailbox.Message) (string, err
 }
 
 func TestRunContractPlainHTTP(t *testing.T) {
+	t.Parallel()
 	RunContract(t, ContractHarness{
 		Start: HTTPFake{
 			New: func(t *testing.T, baseURL string, c *http.Client) (Sender, []string) {
@@ -62,6 +63,7 @@ func TestRunContractPlainHTTP(t *testing.T) {
 
 // TestCountingTransportDetectsLeaks shows the body check of RunContract can fail.
 func TestCountingTransportDetectsLeaks(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
 	defer srv.Close()
 	ct := &countingTransport{base: srv.Client().Transport}
@@ -83,6 +85,7 @@ func TestCountingTransportDetectsLeaks(t *testing.T) {
 // TestRequestCredentials shows the echo case knows the per-request credentials a provider may
 // quote back: DingTalk's sign query value, Standard Webhooks' signature header, Lark's JSON sign.
 func TestRequestCredentials(t *testing.T) {
+	t.Parallel()
 	r := httptest.NewRequest(http.MethodPost, "/robot/send?access_token=tok-1234&timestamp=1700000000000&sign=abc%2Bdef%3D", nil)
 	r.Header.Set("webhook-signature", "v1,c2lnbmF0dXJl v1,b3RoZXI=")
 	got := requestCredentials(r, []byte(`{"timestamp":"1599360473","sign":"l1N0gAcBjdw=","msg_type":"text"}`))

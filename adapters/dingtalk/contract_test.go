@@ -9,6 +9,7 @@ import (
 )
 
 func TestContract(t *testing.T) {
+	t.Parallel()
 	adapterstest.RunRobot(t, adapterstest.Robot{
 		Robot: robot(),
 		Config: func(base string) (adapters.RobotSection, []string) {

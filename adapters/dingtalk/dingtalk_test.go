@@ -42,6 +42,7 @@ func newSender(t *testing.T, cfg Config) *Sender {
 
 // TestSignVectors uses the known-answer vectors in docs/providers.md, "DingTalk".
 func TestSignVectors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ts        int64
 		b64, qval string
@@ -63,6 +64,7 @@ func TestSignVectors(t *testing.T) {
 }
 
 func TestSendSignedTextVerifiedByServer(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeRobot(t, tok, secret)
 	s := newSender(t, Config{Webhook: f.url(srv), Secret: secret})
 	id, err := s.Send(context.Background(), msg("text", "", "build **#412** is green"))
@@ -85,6 +87,7 @@ func TestSendSignedTextVerifiedByServer(t *testing.T) {
 }
 
 func TestWrongSecretIsPermanent(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeRobot(t, tok, secret)
 	f.lenient = true
 	s := newSender(t, Config{Webhook: f.url(srv), Secret: "SECwrong-secret"})
@@ -95,6 +98,7 @@ func TestWrongSecretIsPermanent(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		status    int
@@ -155,6 +159,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestThrottleWaitConfigurable(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeRobot(t, tok, "")
 	f.script(200, `{"errcode":130101,"errmsg":"send too fast"}`, nil)
 	s := newSender(t, Config{Common: adapters.Common{ThrottleWait: "90s"}, Webhook: f.url(srv)})
@@ -166,6 +171,7 @@ func TestThrottleWaitConfigurable(t *testing.T) {
 }
 
 func TestChannelAliases(t *testing.T) {
+	t.Parallel()
 	def, defSrv := newFakeRobot(t, "default-token-1234", "")
 	ops, opsSrv := newFakeRobot(t, "ops-token-5678", "SECops-secret")
 	cfg := Config{Webhook: def.url(defSrv), Channels: map[string]Channel{
@@ -201,6 +207,7 @@ func TestChannelAliases(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		m    *mailbox.Message
@@ -252,6 +259,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	// Payload overhead for a text message with this id: measure it, then size bodies around MaxBody.
 	base, _ := render(msg("text", "", "x"))
 	over := len(base) - 1
@@ -290,6 +298,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestSecretsNeverInErrors(t *testing.T) {
+	t.Parallel()
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(500)
 		_, _ = w.Write([]byte(r.URL.String() + "\n"))
@@ -328,6 +337,7 @@ func assertNoSecret(t *testing.T, err error, cfg Config) {
 }
 
 func TestNewValidation(t *testing.T) {
+	t.Parallel()
 	bad := []Config{{}, {Webhook: "http://example.com/x"}, {Webhook: "https://x/y", Common: adapters.Common{ThrottleWait: "soon"}}}
 	for _, c := range bad {
 		if _, err := New(c, adapters.Options{}); err == nil {
@@ -342,6 +352,7 @@ func TestNewValidation(t *testing.T) {
 // The computed sign is a credential for its hour: an errmsg quoting the signed request (as
 // DingTalk's gateway or a proxy may) must not carry it into error_message, in any spelling.
 func TestEchoedSignRedacted(t *testing.T) {
+	t.Parallel()
 	var sig string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sig = r.URL.Query().Get("sign")

@@ -23,6 +23,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // data is transient, a 5yz permanent, a server that never greets is abandoned on cancel and on
 // timeout, and a 535 that quotes the password never leaks it. SMTP has no rate-limit reply.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	adapterstest.RunContract(t, adapterstest.ContractHarness{
 		Start: func(t *testing.T, env adapterstest.Env) adapterstest.Setup {
 			o := fakeOpts{user: "courier", pass: password}
@@ -53,6 +54,7 @@ func TestContract(t *testing.T) {
 }
 
 func TestParseConfig(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -105,6 +107,7 @@ func TestParseConfig(t *testing.T) {
 }
 
 func TestSecrets(t *testing.T) {
+	t.Parallel()
 	got := Secrets(Config{SMTP: "smtp://u:p%40ss@h:25", Password: "", From: "b@example.com"})
 	if len(got) == 0 || got[0] != "p@ss" {
 		t.Errorf("Secrets(url) = %q, want the decoded password first", got)
@@ -115,6 +118,7 @@ func TestSecrets(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	ok := testMessage
 	for _, tc := range []struct {
 		name  string
@@ -151,6 +155,7 @@ func TestCheck(t *testing.T) {
 
 // TestGolden pins the rendered MIME message for each content type (boundary fixed, clock fixed).
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, ct := range []string{mailbox.ContentText, mailbox.ContentMarkdown, mailbox.ContentHTML} {
 		t.Run(ct, func(t *testing.T) {
 			m := testMessage()

@@ -58,6 +58,7 @@ func sendOK(t *testing.T, s *Sender, m *mailbox.Message) string {
 }
 
 func TestHeadersAndEnvelope(t *testing.T) {
+	t.Parallel()
 	f := startFake(t, fakeOpts{})
 	s := newTestSender(t, Config{SMTP: "smtp://127.0.0.1:" + f.port(), From: "Courier <bot@example.com>"}, f)
 	m := testMessage()
@@ -112,6 +113,7 @@ func TestHeadersAndEnvelope(t *testing.T) {
 }
 
 func TestThreadingHeaders(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, replyTo, root, wantIRT, wantRefs string
 	}{
@@ -140,6 +142,7 @@ func TestThreadingHeaders(t *testing.T) {
 }
 
 func TestMarkdownIsMultipartAlternative(t *testing.T) {
+	t.Parallel()
 	f := startFake(t, fakeOpts{})
 	s := newTestSender(t, Config{SMTP: "smtp://127.0.0.1:" + f.port(), From: "bot@example.com"}, f)
 	m := testMessage()
@@ -180,6 +183,7 @@ func TestMarkdownIsMultipartAlternative(t *testing.T) {
 }
 
 func TestHTMLBody(t *testing.T) {
+	t.Parallel()
 	f := startFake(t, fakeOpts{})
 	s := newTestSender(t, Config{SMTP: "smtp://127.0.0.1:" + f.port(), From: "bot@example.com"}, f)
 	m := testMessage()
@@ -219,6 +223,7 @@ func TestHTMLBody(t *testing.T) {
 }
 
 func TestAuthMechanisms(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		mechs []string
@@ -244,6 +249,7 @@ func TestAuthMechanisms(t *testing.T) {
 }
 
 func TestTLSPolicy(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		server    string // fake TLS mode
@@ -288,6 +294,7 @@ func TestTLSPolicy(t *testing.T) {
 }
 
 func TestUntrustedCertificateIsPermanent(t *testing.T) {
+	t.Parallel()
 	f := startFake(t, fakeOpts{tls: "implicit"})
 	s := newTestSender(t, Config{SMTP: "smtps://mail.test:" + f.port(), From: "bot@example.com"}, f)
 	s.rootCAs = nil // system roots do not know the test CA
@@ -302,6 +309,7 @@ func smtpErr(code int, msg string) *smtp.SMTPError {
 }
 
 func TestFailureClasses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		opts      fakeOpts
@@ -352,6 +360,7 @@ func TestFailureClasses(t *testing.T) {
 }
 
 func TestConnectionErrorsAreTransient(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 // TestAddressLimits checks the SMTP address limits at their boundaries: n passes, n+1 fails.
 func TestAddressLimits(t *testing.T) {
+	t.Parallel()
 	label := func(n int) string { // a domain of n bytes made of labels of at most 63
 		var parts []string
 		for n > 0 {

@@ -21,6 +21,7 @@ func message(id string) *mailbox.Message {
 }
 
 func TestSendWritesMessageFile(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	s, err := New(Config{}, root)
 	if err != nil {
@@ -70,6 +71,7 @@ func TestSendWritesMessageFile(t *testing.T) {
 }
 
 func TestNewDir(t *testing.T) {
+	t.Parallel()
 	abs := t.TempDir()
 	for _, tc := range []struct {
 		cfg  Config
@@ -91,6 +93,7 @@ func TestNewDir(t *testing.T) {
 }
 
 func TestSendFailures(t *testing.T) {
+	t.Parallel()
 	s, _ := New(Config{Dir: t.TempDir()}, "")
 	_, err := s.Send(context.Background(), message("../escape"))
 	if !errors.Is(err, mailbox.ErrPermanent) {
@@ -111,6 +114,7 @@ func TestSendFailures(t *testing.T) {
 }
 
 func TestConfigYAML(t *testing.T) {
+	t.Parallel()
 	var c Config
 	dec := yaml.NewDecoder(strings.NewReader("dir: x\nrate: 5/s\nthrottle_wait: 1m\n"))
 	dec.KnownFields(true)

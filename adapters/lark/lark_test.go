@@ -42,12 +42,14 @@ func newSender(t *testing.T, cfg Config) *Sender {
 
 // TestSignVector is the official example in docs/providers.md, "Lark".
 func TestSignVector(t *testing.T) {
+	t.Parallel()
 	if got := sign("demo", 1599360473); got != "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=" {
 		t.Errorf("sign = %q", got)
 	}
 }
 
 func TestSendSignedVerifiedByServer(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeBot(t, hookTok, secret)
 	now := time.Now()
 	s, err := New(Config{Webhook: f.url(srv), Secret: secret}, adapters.Options{Now: func() time.Time { return now }})
@@ -74,6 +76,7 @@ func TestSendSignedVerifiedByServer(t *testing.T) {
 }
 
 func TestLegacyAndPlainSuccess(t *testing.T) {
+	t.Parallel()
 	for _, reply := range []string{`{"code":0,"msg":"success","data":{}}`, `{"StatusCode":0,"StatusMessage":"success"}`} {
 		f, srv := newFakeBot(t, hookTok, "")
 		f.script(200, reply)
@@ -84,6 +87,7 @@ func TestLegacyAndPlainSuccess(t *testing.T) {
 }
 
 func TestWrongSecretIsPermanent(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeBot(t, hookTok, secret)
 	f.lenient = true
 	_, err := newSender(t, Config{Webhook: f.url(srv), Secret: "other-secret"}).Send(context.Background(), msg("text", "", "x"))
@@ -93,6 +97,7 @@ func TestWrongSecretIsPermanent(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		status         int
@@ -134,6 +139,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestChannelAliases(t *testing.T) {
+	t.Parallel()
 	def, defSrv := newFakeBot(t, "default-hook-token", "")
 	ops, opsSrv := newFakeBot(t, "ops-hook-token", "ops-secret")
 	cfg := Config{Webhook: def.url(defSrv), Channels: map[string]Channel{
@@ -158,6 +164,7 @@ func TestChannelAliases(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		m    *mailbox.Message
@@ -205,6 +212,7 @@ func golden(t *testing.T, name string, v any) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	overhead := 0
 	for n := 1; ; n++ { // find the largest text body that fits
 		if Check(msg("text", "", strings.Repeat("a", MaxBody-n))) == nil {
@@ -239,6 +247,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestSecretsNeverInErrors(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(500)
 		_, _ = w.Write([]byte(r.URL.String() + "\n"))
@@ -265,6 +274,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 // The sign in the JSON body is a credential for its hour: a msg quoting the request body (as a
 // gateway rejecting it may) must not carry it into error_message.
 func TestEchoedSignRedacted(t *testing.T) {
+	t.Parallel()
 	var sig string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p struct {
@@ -290,6 +300,7 @@ func TestEchoedSignRedacted(t *testing.T) {
 // 11232 may come with HTTP 429 and a Retry-After (docs/providers.md, "Lark"): the provider's wait wins
 // over throttle_wait, as for every other rate-limit answer.
 func TestRateLimitHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "5")
 		w.WriteHeader(http.StatusTooManyRequests)

@@ -13,6 +13,7 @@ import (
 // TestBlockLimits checks each Block Kit limit at its boundary: n passes, n+1 fails, naming the block
 // and the body line it is on.
 func TestBlockLimits(t *testing.T) {
+	t.Parallel()
 	items := func(n int, item string) string {
 		return strings.TrimSuffix(strings.Repeat(item+",", n), ",")
 	}
@@ -69,6 +70,7 @@ func TestBlockLimits(t *testing.T) {
 
 // TestBlockLimitsAllReported: every block over a limit is reported, with its own line (YAML body).
 func TestBlockLimitsAllReported(t *testing.T) {
+	t.Parallel()
 	body := fmt.Sprintf("blocks:\n  - type: header\n    text: {type: plain_text, text: %s}\n"+
 		"  - type: divider\n  - type: section\n    text:\n      type: mrkdwn\n      text: %s\n",
 		strings.Repeat("h", MaxHeaderText+1), strings.Repeat("s", MaxSectionText+1))

@@ -17,6 +17,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestMrkdwn(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"**bold** and __bold__", "*bold* and *bold*"},
 		{"*em* and _em_", "_em_ and _em_"},
@@ -44,6 +45,7 @@ func TestMrkdwn(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	blocks := func(n int) string {
 		return `{"blocks": [` + strings.TrimSuffix(strings.Repeat(`{"type":"divider"},`, n), ",") + `]}`
 	}
@@ -84,6 +86,7 @@ func TestCheck(t *testing.T) {
 
 // TestGoldenPayloads pins the JSON sent for each content type (chat.postMessage form).
 func TestGoldenPayloads(t *testing.T) {
+	t.Parallel()
 	offset := 0
 	for _, tc := range []struct {
 		name string

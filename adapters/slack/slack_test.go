@@ -41,6 +41,7 @@ func contractAnswer(w http.ResponseWriter, api string, b adapterstest.Behaviour)
 }
 
 func TestContract(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"webhook", "chat.postMessage"} {
 		t.Run(mode, func(t *testing.T) {
 			adapterstest.RunContract(t, adapterstest.ContractHarness{
@@ -75,6 +76,7 @@ func msg(to ...string) *mailbox.Message {
 }
 
 func TestRouting(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		cfg      func(base string) Config
@@ -135,6 +137,7 @@ func TestRouting(t *testing.T) {
 }
 
 func TestThreadTS(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name                   string
 		key, root, reply, want string
@@ -172,6 +175,7 @@ const (
 )
 
 func TestFailures(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		token  bool // chat.postMessage instead of the webhook
@@ -256,6 +260,7 @@ func TestFailures(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -285,6 +290,7 @@ func TestNewValidates(t *testing.T) {
 // An error answer quoting a secret where the 200-character cut falls inside it must not leak
 // the secret's first part: redact, then cut (and never split a UTF-8 character).
 func TestCutAnswerDoesNotLeakSecret(t *testing.T) {
+	t.Parallel()
 	for _, token := range []bool{false, true} {
 		secretTok := hookTok
 		if token {

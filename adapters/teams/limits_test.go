@@ -11,6 +11,7 @@ import (
 
 // TestPayloadLimitBoundary: a rendered message of exactly MaxPayloadBytes passes, one byte more fails.
 func TestPayloadLimitBoundary(t *testing.T) {
+	t.Parallel()
 	m := func(n int) *mailbox.Message {
 		return &mailbox.Message{ContentType: mailbox.ContentText, Body: strings.Repeat("x", n)}
 	}

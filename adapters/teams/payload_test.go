@@ -19,6 +19,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestTextBlocks(t *testing.T) {
+	t.Parallel()
 	md := "# Release\n\nFirst line\nsecond line with **bold**.\n\n## Changes\n- one\n- two\n1. three\n\n" +
 		"```go\nx := 1\n\ny := 2\n```\n> quoted\n### Small\ntail\n"
 	tb := func(text string, kv ...any) map[string]any {
@@ -44,6 +45,7 @@ func TestTextBlocks(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, ct, body string
 		field          string
@@ -78,6 +80,7 @@ func TestCheck(t *testing.T) {
 
 // TestGoldenPayloads pins the envelope posted for each content type.
 func TestGoldenPayloads(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		m    *mailbox.Message

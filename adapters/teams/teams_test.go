@@ -67,6 +67,7 @@ func (f *fakeFlow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestContract(t *testing.T) {
+	t.Parallel()
 	errBody := func(code, msg string) string {
 		b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": code, "message": msg}})
 		return string(b)
@@ -101,6 +102,7 @@ func TestContract(t *testing.T) {
 }
 
 func TestSendAndRouting(t *testing.T) {
+	t.Parallel()
 	f := &fakeFlow{}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -134,6 +136,7 @@ func TestSendAndRouting(t *testing.T) {
 }
 
 func TestFailures(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		reply     func(w http.ResponseWriter)
@@ -185,6 +188,7 @@ func TestFailures(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -208,6 +212,7 @@ func TestNewValidates(t *testing.T) {
 // A Logic Apps error message quoting the sig where the 200-character cut falls inside it must
 // not leak the sig's first part: redact, then cut (on a rune boundary).
 func TestCutErrorMessageDoesNotLeakSig(t *testing.T) {
+	t.Parallel()
 	for _, msg := range []string{
 		strings.Repeat(".", 190) + " " + sig + " tail", // the cut falls inside the sig
 		"a" + strings.Repeat("é", 150),                 // a byte cut would split a character

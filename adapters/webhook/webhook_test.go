@@ -88,6 +88,7 @@ func start(t *testing.T, rc *receiver) string {
 }
 
 func TestSignatureVector(t *testing.T) {
+	t.Parallel()
 	key, err := decodeSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +100,7 @@ func TestSignatureVector(t *testing.T) {
 }
 
 func TestSignedDeliveryStableID(t *testing.T) {
+	t.Parallel()
 	key, _ := decodeSecret(secret)
 	rc := &receiver{key: key}
 	s, err := New(Config{URL: start(t, rc), Secret: secret}, adapters.Options{})
@@ -127,6 +129,7 @@ func TestSignedDeliveryStableID(t *testing.T) {
 }
 
 func TestUnsigned(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{}
 	s, err := New(Config{URL: start(t, rc)}, adapters.Options{})
 	if err != nil {
@@ -138,6 +141,7 @@ func TestUnsigned(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	b, err := render(msg(), fixed)
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +159,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		status   int
@@ -203,6 +208,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
+	t.Parallel()
 	bad := []Config{
 		{},
 		{URL: "http://example.com/hook"},
@@ -224,6 +230,7 @@ func TestConfigValidation(t *testing.T) {
 }
 
 func TestChannelAlias(t *testing.T) {
+	t.Parallel()
 	def, ops := &receiver{}, &receiver{}
 	key, _ := decodeSecret(secret)
 	ops.key = key
@@ -245,6 +252,7 @@ func TestChannelAlias(t *testing.T) {
 }
 
 func TestContract(t *testing.T) {
+	t.Parallel()
 	adapterstest.RunContract(t, adapterstest.ContractHarness{
 		Start: adapterstest.HTTPFake{
 			New: func(t *testing.T, base string, c *http.Client) (adapterstest.Sender, []string) {
@@ -278,6 +286,7 @@ func TestContract(t *testing.T) {
 // put the per-request signature or a configured secret into error_message, even where the quote
 // is cut to a snippet.
 func TestEchoedSignatureRedacted(t *testing.T) {
+	t.Parallel()
 	var got string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Get("webhook-signature")

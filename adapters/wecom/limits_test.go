@@ -14,6 +14,7 @@ import (
 // TestCardLimits checks each limit of a card payload at its boundary: n passes, n+1 fails with the
 // body line of the value.
 func TestCardLimits(t *testing.T) {
+	t.Parallel()
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	articles := func(n int) string {
 		return strings.TrimSuffix(strings.Repeat(`{"title": "t", "url": "https://x"},`, n), ",")
@@ -70,6 +71,7 @@ func TestCardLimits(t *testing.T) {
 }
 
 func TestCardNewsNeedsArticles(t *testing.T) {
+	t.Parallel()
 	err := Check(msg("card", `{"msgtype": "news", "news": {"articles": []}}`))
 	if err == nil || !strings.Contains(err.Error(), "has 0 articles") {
 		t.Errorf("Check = %v, want an error about 0 articles", err)

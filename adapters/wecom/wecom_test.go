@@ -36,6 +36,7 @@ func newSender(t *testing.T, cfg Config) *Sender {
 }
 
 func TestSendVerifiedByServer(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeRobot(t, key)
 	s := newSender(t, Config{Webhook: f.url(srv)})
 	for _, m := range []*mailbox.Message{
@@ -57,6 +58,7 @@ func TestSendVerifiedByServer(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		status     int
@@ -100,6 +102,7 @@ func TestClassify(t *testing.T) {
 // errcode may come as a decimal string (the DingTalk doc quirk, docs/providers.md, "DingTalk"; the same
 // parser reads WeCom's): "0" is success, not an unreadable answer to retry (a duplicate send).
 func TestStringErrCodeZeroIsSuccess(t *testing.T) {
+	t.Parallel()
 	f, srv := newFakeRobot(t, key)
 	f.script(http.StatusOK, `{"errcode":"0","errmsg":"ok"}`)
 	if _, err := newSender(t, Config{Webhook: f.url(srv)}).Send(context.Background(), msg("text", "x")); err != nil {
@@ -108,6 +111,7 @@ func TestStringErrCodeZeroIsSuccess(t *testing.T) {
 }
 
 func TestChannelAliases(t *testing.T) {
+	t.Parallel()
 	def, defSrv := newFakeRobot(t, "default-key-0001")
 	ops, opsSrv := newFakeRobot(t, "ops-key-0002")
 	cfg := Config{Webhook: def.url(defSrv), Channels: map[string]Channel{"ops": {Webhook: ops.url(opsSrv)}, "dev": {Webhook: ops.url(opsSrv)}}}
@@ -131,6 +135,7 @@ func TestChannelAliases(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		m    *mailbox.Message
@@ -166,6 +171,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, field string
 		m           *mailbox.Message
@@ -194,6 +200,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestSecretsNeverInErrors(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(500)
 		_, _ = w.Write([]byte(r.URL.String()))

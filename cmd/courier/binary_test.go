@@ -9,38 +9,58 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
 
+// The real binary is built once per test run, in the background from the start of the run (see
+// isolated.Run), so that the build overlaps the tests that do not need it.
 var (
 	buildOnce sync.Once
+	buildDone = make(chan struct{}) // closed when the build has finished
 	builtBin  string
 	buildErr  error
 	buildDir  string // removed by isolated.Run
+	building  atomic.Bool
 )
 
-// courierBinary builds the real binary once per test run.
+// buildStarted reports whether startBuild was called.
+func buildStarted() bool { return building.Load() }
+
+// startBuild builds the courier binary into a temporary directory, once; it returns at once and
+// closes buildDone when the build is over.
+func startBuild() {
+	buildOnce.Do(func() {
+		building.Store(true)
+		go func() {
+			defer close(buildDone)
+			buildDir, buildErr = os.MkdirTemp("", "courier-bin-")
+			if buildErr != nil {
+				return
+			}
+			builtBin = filepath.Join(buildDir, "courier")
+			cmd := exec.Command("go", "build", "-o", builtBin, ".")
+			cmd.Env = append(os.Environ(), "HOME="+originalHome)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				buildErr = err
+				builtBin = out.String()
+			}
+		}()
+	})
+}
+
+// courierBinary returns the real binary, built once per test run and shared by every test.
 func courierBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the courier binary")
 	}
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "courier-bin-")
-		if buildErr != nil {
-			return
-		}
-		builtBin = filepath.Join(buildDir, "courier")
-		cmd := exec.Command("go", "build", "-o", builtBin, ".")
-		cmd.Env = append(os.Environ(), "HOME="+originalHome)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			buildErr = err
-			builtBin = out.String()
-		}
-	})
+	startBuild()
+	<-buildDone
 	if buildErr != nil {
 		t.Fatalf("go build: %v\n%s", buildErr, builtBin)
 	}
@@ -73,6 +93,7 @@ func runIn(t *testing.T, dir string, env []string, prog string, args ...string) 
 // TestBinaryHooks commits through the real hooks of the real binary (contract §9, §11): a valid
 // draft is in outbound/ when `git commit` returns; an invalid one blocks the commit.
 func TestBinaryHooks(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	repo := newRepo(t, "main")
 	wantCode(t, runIn(t, repo, nil, bin, "init"), 0, "courier init")
@@ -131,6 +152,7 @@ func TestBinaryHooks(t *testing.T) {
 // TestBinaryDemo: `courier demo` works in an empty directory that is not a repository, with no
 // configuration and no git identity (contract §11).
 func TestBinaryDemo(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	empty, home, tmp := t.TempDir(), t.TempDir(), t.TempDir()
 	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "TMPDIR=" + tmp,
@@ -153,6 +175,7 @@ func TestBinaryDemo(t *testing.T) {
 // TestBinaryHookSkipAndMissing: COURIER_SKIP=1 skips courier in the hooks, and a hook whose courier
 // binary is gone says so and does not block the commit (contract §9).
 func TestBinaryHookSkipAndMissing(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	repo := newRepo(t, "FEAT-0008-skip")
 	// Install from a private copy of the binary, so that it can be removed afterwards.
@@ -161,7 +184,13 @@ func TestBinaryHookSkipAndMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(own, data, 0o755); err != nil {
+	// Parallel tests fork all the time: a child forked while the copy is open for writing would hold
+	// it open until its exec, and running the copy would fail with "text file busy". No fork starts
+	// while ForkLock is held for writing.
+	syscall.ForkLock.Lock()
+	err = os.WriteFile(own, data, 0o755)
+	syscall.ForkLock.Unlock()
+	if err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, runIn(t, repo, nil, own, "hooks", "install"), 0, "courier hooks install")
@@ -200,6 +229,7 @@ func TestBinaryHookSkipAndMissing(t *testing.T) {
 // The hooks record the `courier` found on PATH when it is a symlink to this binary (a package
 // manager's stable path survives upgrades that move the versioned target), else the binary itself.
 func TestBinaryHooksRecordStablePath(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	linkDir := t.TempDir()
 	link := filepath.Join(linkDir, "courier")
@@ -232,6 +262,7 @@ func TestBinaryHooksRecordStablePath(t *testing.T) {
 // Log lines carry RFC 3339 UTC times with Z like every timestamp courier writes (contract §4), in any
 // local time zone and in both log formats.
 func TestBinaryLogTimesUTC(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	repo := t.TempDir()
 	runIn(t, repo, nil, "git", "init", "-q")

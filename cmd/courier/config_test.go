@@ -16,6 +16,7 @@ import (
 // (A running watcher needs every configured provider; `watch --once` only those with queued messages,
 // see watch_needs.txtar.)
 func TestWatchConfigErrors(t *testing.T) {
+	t.Parallel()
 	const secret = "hunter2:s3cret!"
 	tests := []struct {
 		name   string
@@ -62,6 +63,7 @@ func TestWatchConfigErrors(t *testing.T) {
 // TestConfigShapeErrors: a list or scalar where a section belongs is exit 78 with one
 // `file:line: message` line in the configuration's terms, never a Go type name.
 func TestConfigShapeErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ name, config, want string }{
 		{"list at the top", "- a\n- b\n", ".monoco/courier.yaml:1: must be a mapping of keys, not a list"},
 		{"scalar section", "mailbox: x\nwatch: 5\n", ".monoco/courier.yaml:2: must be a mapping of keys, not a number"},
@@ -84,6 +86,7 @@ func TestConfigShapeErrors(t *testing.T) {
 // .monoco/courier.yaml, builds once uncommented with its variables set to well-formed values (the
 // template and the README's provider sections agree on every value's form, e.g. whsec_<base64>).
 func TestInitTemplateProviders(t *testing.T) {
+	t.Parallel()
 	data, err := templates.FS.ReadFile("config/courier.yaml")
 	if err != nil {
 		t.Fatal(err)

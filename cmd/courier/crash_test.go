@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -54,14 +55,30 @@ func (r crashRun) String() string {
 		r.took, r.stdout, r.stderr)
 }
 
-// runKilled starts bin in dir and sends it SIGKILL after the delay unless it exited before.
-// during, when not nil, runs (on this goroutine) once the process has started.
+// runKilled starts bin in dir and sends it SIGKILL after the delay (0: never) unless it exited
+// before. during, when not nil, runs (on this goroutine) once the process has started.
 func runKilled(t *testing.T, dir string, after time.Duration, during func(), bin string, args ...string) crashRun {
+	t.Helper()
+	return runKilledWhen(t, dir, killWhen{after: after, during: during}, bin, args...)
+}
+
+// killWhen says when runKilledWhen sends SIGKILL: at the first receive from kill, or once after has
+// passed since the start (0: no time limit), whichever comes first; never when both are unset.
+type killWhen struct {
+	after  time.Duration
+	kill   <-chan struct{}
+	during func()            // runs (on the calling goroutine) once the process has started
+	line   func(line string) // called with each line the process writes to stderr, as it is written
+}
+
+// runKilledWhen starts bin in dir and kills it with SIGKILL as kw says, unless it exited before.
+func runKilledWhen(t *testing.T, dir string, kw killWhen, bin string, args ...string) crashRun {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var stdout bytes.Buffer
+	stderr := &lineWriter{line: kw.line}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	cmd.WaitDelay = 10 * time.Second // a git child of a killed courier may hold the pipes a little longer
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -69,15 +86,22 @@ func runKilled(t *testing.T, dir string, after time.Duration, during func(), bin
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	if during != nil {
-		during()
+	if kw.during != nil {
+		kw.during()
 	}
-	timer := time.NewTimer(max(after-time.Since(start), 0))
-	defer timer.Stop()
+	var timeout <-chan time.Time
+	if kw.after > 0 {
+		timer := time.NewTimer(max(kw.after-time.Since(start), 0))
+		defer timer.Stop()
+		timeout = timer.C
+	}
 	var err error
 	select {
 	case err = <-done:
-	case <-timer.C:
+	case <-timeout:
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		err = <-done
+	case <-kw.kill:
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		err = <-done
 	}
@@ -98,6 +122,43 @@ func runKilled(t *testing.T, dir string, after time.Duration, during func(), bin
 		t.Fatalf("courier %s: output carries a panic or stack trace:\n%s", strings.Join(args, " "), r)
 	}
 	return r
+}
+
+// lineWriter keeps what a process writes and calls line (when not nil) with each complete line as it
+// arrives. exec copies a pipe into it from one goroutine; String may be called from another.
+type lineWriter struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	partial []byte
+	line    func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.buf.Write(p)
+	var complete []string
+	if w.line != nil {
+		w.partial = append(w.partial, p...)
+		for {
+			i := bytes.IndexByte(w.partial, '\n')
+			if i < 0 {
+				break
+			}
+			complete = append(complete, string(w.partial[:i]))
+			w.partial = w.partial[i+1:]
+		}
+	}
+	w.mu.Unlock()
+	for _, l := range complete {
+		w.line(l)
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // crashDraft is the content of draft n in version v.

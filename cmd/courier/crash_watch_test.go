@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand"
 	"net/http"
@@ -18,7 +19,10 @@ import (
 )
 
 // hookServer is the webhook endpoint of TestCrashWatch: it records the webhook-id of every request
-// as it arrives and answers 200 after a small random delay.
+// as it arrives and answers 200 after a small random delay. It is also where most kill points are:
+// a run can ask it (arm) to trigger a kill when its k-th request arrives (the watcher then dies with
+// that request in flight, unanswered) or right after its k-th answer was written (the provider
+// accepted the message; the watcher may not have archived it yet).
 type hookServer struct {
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -26,9 +30,34 @@ type hookServer struct {
 	total    int
 	inflight int
 	problems []string
+
+	// The current run's kill points (0: none), its counters, and the channel closed to kill it.
+	atRequest, atAnswer int
+	requests, answers   int
+	kill                chan struct{}
+}
+
+// arm resets the per-run counters and returns the channel closed when a kill point is reached.
+func (h *hookServer) arm(atRequest, atAnswer int) <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.atRequest, h.atAnswer, h.requests, h.answers = atRequest, atAnswer, 0, 0
+	h.kill = make(chan struct{})
+	return h.kill
+}
+
+// trigger closes the kill channel once; h.mu is held.
+func (h *hookServer) trigger() {
+	select {
+	case <-h.kill:
+	default:
+		close(h.kill)
+	}
 }
 
 func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Read the body first: only then does net/http notice a client that goes away (r.Context()).
+	_, _ = io.Copy(io.Discard, r.Body)
 	id := r.Header.Get("webhook-id")
 	h.mu.Lock()
 	if r.URL.Path != "/hook" || r.Method != http.MethodPost || !strings.HasPrefix(id, "out_webhook_") {
@@ -37,6 +66,11 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.received[id]++
 	h.total++
 	h.inflight++
+	h.requests++
+	hold := h.requests == h.atRequest
+	if hold {
+		h.trigger()
+	}
 	delay := time.Duration(h.rng.Int63n(int64(15 * time.Millisecond)))
 	h.mu.Unlock()
 	defer func() {
@@ -44,6 +78,10 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.inflight--
 		h.mu.Unlock()
 	}()
+	if hold {
+		<-r.Context().Done() // never answered: the watcher is killed with this request in flight
+		return
+	}
 	select {
 	case <-time.After(delay):
 	case <-r.Context().Done():
@@ -51,6 +89,15 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte(`{"ok":true}`))
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	h.mu.Lock()
+	h.answers++
+	if h.answers == h.atAnswer {
+		h.trigger()
+	}
+	h.mu.Unlock()
 }
 
 func (h *hookServer) snapshot() (received map[string]int, total, inflight int, problems []string) {
@@ -77,24 +124,60 @@ func claimsOf(t *testing.T, mb *mailbox.Mailbox, pid int) []string {
 	return names
 }
 
-// TestCrashWatch: a watcher killed with kill -9 at random points leaves every message recoverable;
-// a message is resent at most once per crash that caught it in flight (contract §7).
+// TestCrashWatch: a watcher killed with kill -9 at any point leaves every message recoverable; a
+// message is resent at most once per crash that caught it in flight (contract §7).
+//
+// The kill points are chosen per run, in terms of the watcher's progress rather than wall-clock time
+// (on a loaded machine a fixed delay mostly kills a watcher still starting): right after the start
+// (start-up, recovery of the previous watcher's claims, first claims), when the k-th request reaches
+// the provider (in flight), right after the k-th answer (accepted, maybe not archived), and right
+// after the k-th "sent" log line (archived; the next claims under way). Every run makes progress
+// unless it is killed in start-up, so a round needs tens of runs rather than hundreds.
 func TestCrashWatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills real processes")
 	}
+	t.Parallel()
 	bin := courierBinary(t)
 	rng := crashRand(t)
 	const rounds = 3
-	kills, dups := 0, 0
 	for i := range rounds {
-		k, d := watchRound(t, bin, rng)
-		kills, dups = kills+k, dups+d
-		if t.Failed() {
-			t.Fatalf("round %d failed", i)
-		}
+		seed := rng.Int63()
+		t.Run(fmt.Sprintf("round%d", i), func(t *testing.T) {
+			t.Parallel()
+			watchRound(t, bin, rand.New(rand.NewSource(seed)))
+		})
 	}
-	t.Logf("%d rounds: %d watchers killed, %d duplicate receipts", rounds, kills, dups)
+}
+
+// watchKill is where one run of the watcher is killed.
+type watchKill struct {
+	kind string // "start", "request", "answer", "sent"
+	k    int    // the k-th request, answer or sent line of the run; for "start", unused
+}
+
+// watchKills are the kinds of kill point and how often each is drawn (out of their sum).
+var watchKills = []struct {
+	kind   string
+	weight int
+}{{"start", 2}, {"request", 3}, {"answer", 3}, {"sent", 3}}
+
+// pickWatchKill draws a kill point for a run with left messages not yet archived.
+func pickWatchKill(rng *rand.Rand, left, concurrency int) watchKill {
+	total := 0
+	for _, w := range watchKills {
+		total += w.weight
+	}
+	n := rng.Intn(total)
+	kind := ""
+	for _, w := range watchKills {
+		if n < w.weight {
+			kind = w.kind
+			break
+		}
+		n -= w.weight
+	}
+	return watchKill{kind: kind, k: 1 + rng.Intn(min(left, concurrency+2))}
 }
 
 // watchRound enqueues 30 webhook messages and kills watchers until they are all sent.
@@ -125,13 +208,44 @@ func watchRound(t *testing.T, bin string, rng *rand.Rand) (kills, dups int) {
 
 	// Kill watchers until everything is archived. A message claimed by a killed watcher may be sent
 	// once more; count, per message, the crashes that caught it claimed.
-	runs, busyKills := 0, 0
+	runs, busyKills, stuck := 0, 0, 0
+	kinds := map[string]int{}
 	caught := map[string]int{} // message id → kills that found it in the killed watcher's claims
-	for ; runs < 300 && len(messages(t, repo, "archive", "webhook")) < n; runs++ {
-		delay := 5*time.Millisecond + time.Duration(rng.Int63n(int64(75*time.Millisecond)))
-		r := runKilled(t, repo, delay, nil, bin, "watch")
+	for ; runs < 300; runs++ {
+		left := n - len(messages(t, repo, "archive", "webhook"))
+		if left == 0 {
+			break
+		}
+		kp := pickWatchKill(rng, left, concurrency)
+		kw := killWhen{after: 5 * time.Second} // a kill point not reached by then: kill anyway
+		switch kp.kind {
+		case "start":
+			kw.after = time.Duration(rng.Int63n(int64(40 * time.Millisecond)))
+		case "request":
+			kw.kill = hook.arm(kp.k, 0)
+		case "answer":
+			kw.kill = hook.arm(0, kp.k)
+		case "sent":
+			hook.arm(0, 0)
+			sent := make(chan struct{})
+			kw.kill = sent
+			seen := 0
+			kw.line = func(l string) { // called from one goroutine, in order
+				if strings.Contains(l, "msg=sent") {
+					if seen++; seen == kp.k {
+						close(sent)
+					}
+				}
+			}
+		}
+		kinds[kp.kind]++
+		r := runKilledWhen(t, repo, kw, bin, "watch")
 		if !r.killed {
 			t.Fatalf("courier watch exited by itself:\n%s", r)
+		}
+		if kp.kind != "start" && r.took >= kw.after {
+			stuck++
+			t.Logf("run %d: kill point %s #%d not reached in %v; killed then", runs, kp.kind, kp.k, kw.after)
 		}
 		kills++
 		held := claimsOf(t, c.mb, r.pid)
@@ -208,7 +322,7 @@ func watchRound(t *testing.T, bin string, rng *rand.Rand) (kills, dups int) {
 	if dups > concurrency*kills {
 		t.Errorf("%d duplicate receipts after %d kills: more than %d per kill", dups, kills, concurrency)
 	}
-	t.Logf("%d watchers killed (%d holding claims), %d archived before the final --once (%s); %d requests for %d messages: %d duplicates",
-		kills, busyKills, archivedBeforeOnce, strings.TrimSpace(once.stdout), total, n, dups)
+	t.Logf("%d watchers killed (%d holding claims; kill points %v, %d not reached), %d archived before the final --once (%s); %d requests for %d messages: %d duplicates",
+		kills, busyKills, kinds, stuck, archivedBeforeOnce, strings.TrimSpace(once.stdout), total, n, dups)
 	return kills, dups
 }

@@ -63,6 +63,7 @@ var msgIDRe = regexp.MustCompile(`^out_file_[0-9a-f]{12}$`)
 // TestDeliverJSON covers contract §4/§11: a mixed run enqueues every valid draft, reports the invalid
 // one and exits 65; the --json shape is exact with lists never null; a re-run skips; nothing to do is 0.
 func TestDeliverJSON(t *testing.T) {
+	t.Parallel()
 	repo := newRepo(t, "FEAT-0001-mixed")
 	a := writeDraft(t, repo, "FEAT-0001", "a", fileDraft("first"))
 	b := writeDraft(t, repo, "FEAT-0001", "b", fileDraft("second"))
@@ -162,6 +163,7 @@ func TestDeliverJSON(t *testing.T) {
 // TestDeliverText: the plain-text mixed run lists the invalid draft on stderr as one
 // `path:line: field: message` line and still enqueues the valid ones.
 func TestDeliverText(t *testing.T) {
+	t.Parallel()
 	repo := newRepo(t, "feat/FEAT-0001-text")
 	writeDraft(t, repo, "FEAT-0001", "a", fileDraft("first"))
 	writeDraft(t, repo, "FEAT-0001", "b", fileDraft("second"))
@@ -182,6 +184,7 @@ func TestDeliverText(t *testing.T) {
 
 // TestDeliverNothing: a work-item branch without drafts delivers nothing and exits 0.
 func TestDeliverNothing(t *testing.T) {
+	t.Parallel()
 	repo := newRepo(t, "FEAT-0001-empty")
 	r := courier(t, repo, nil, "deliver")
 	wantCode(t, r, 0, "deliver with no drafts")
@@ -197,6 +200,7 @@ func TestDeliverNothing(t *testing.T) {
 
 // TestDeliverItemFlag: --item delivers another item's drafts from a branch that is not a work item.
 func TestDeliverItemFlag(t *testing.T) {
+	t.Parallel()
 	repo := newRepo(t, "main")
 	rel := writeDraft(t, repo, "FEAT-0002", "hello", fileDraft("hi"))
 	r := courier(t, repo, nil, "deliver", "--item", "FEAT-0002")
@@ -217,6 +221,7 @@ func TestDeliverItemFlag(t *testing.T) {
 // TestDeliverExplicitUncommitted: PATH of a draft that git has never seen is delivered, stamped as the
 // contract says (source.draft_blob is the git blob id of its content), and only that file is looked at.
 func TestDeliverExplicitUncommitted(t *testing.T) {
+	t.Parallel()
 	repo := newRepo(t, "FEAT-0003-explicit")
 	rel := writeDraft(t, repo, "FEAT-0003", "one", fileDraft("only me"))
 	writeDraft(t, repo, "FEAT-0003", "other", fileDraft("not me"))
@@ -252,6 +257,7 @@ func TestDeliverExplicitUncommitted(t *testing.T) {
 
 // TestSendProviderOverride: `send --provider file` enqueues through file whatever the draft says.
 func TestSendProviderOverride(t *testing.T) {
+	t.Parallel()
 	repo := newRepo(t, "FEAT-0004-send")
 	writeFile(t, filepath.Join(repo, ".monoco", "courier.yaml"),
 		"providers:\n  wecom: {webhook: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${WECOM_KEY}\"}\n")

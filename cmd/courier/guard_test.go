@@ -76,6 +76,7 @@ func runGuardBinary(tb testing.TB, bin, dir string, event []byte, args ...string
 // TestBinaryGuardCheck feeds recorded Claude Code PreToolUse events to the real binary, started (as
 // Claude Code starts hooks) in a directory other than the event's cwd.
 func TestBinaryGuardCheck(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	root := guardRepo(t)
 	elsewhere := t.TempDir()

@@ -62,6 +62,7 @@ func flagSpelling(name string) string {
 // TestHelp: `courier CMD --help` (and -h, and with the flag after a positional) exits 0 and mentions
 // every flag of the command, including each flag the contract promises.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	leaves := leafCommands()
 	for name := range contractFlags {
@@ -101,6 +102,7 @@ func TestHelp(t *testing.T) {
 
 // TestReorder pins the argument rewriting that lets flags follow positionals (contract §8).
 func TestReorder(t *testing.T) {
+	t.Parallel()
 	a := &app{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard, now: time.Now}
 	tests := []struct {
 		name    string

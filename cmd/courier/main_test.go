@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -265,7 +267,24 @@ func (i isolated) Run() int {
 	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CONFIG_GLOBAL", "COURIER_CONFIG", "COURIER_SKIP"} {
 		os.Unsetenv(k)
 	}
+	// A full run needs the real binary (courierBinary): build it while the first tests run. The
+	// flags are parsed here for -short and -run (a short run builds nothing, a -run run builds on
+	// first use); m.Run does not parse them again.
+	flag.Parse()
+	if f := flag.Lookup("test.run"); !testing.Short() && (f == nil || f.Value.String() == "") {
+		startBuild()
+	}
+	// Most tests wait on processes (git, the binary, kill -9 trials), not on a CPU: unless -parallel
+	// is given, run more of them at once than the default GOMAXPROCS.
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !explicit {
+		_ = f.Value.Set(strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0))))
+	}
 	code := i.m.Run()
+	if buildStarted() {
+		<-buildDone
+	}
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

@@ -20,6 +20,7 @@ import (
 // the generic webhook's JSON: an integer beyond 2^53 stays that integer all the way, 0x1F stays 0x1F
 // in the file, "007" stays a string, an integer key stays an integer key in the file.
 func TestMetadataRoundTripToWebhook(t *testing.T) {
+	t.Parallel()
 	v, err := drafts.NewValidator(drafts.Config{Providers: map[string]drafts.ProviderInfo{"webhook": {}},
 		Checks: map[string]func(*mailbox.Message) error{"webhook": webhook.Check}})
 	if err != nil {

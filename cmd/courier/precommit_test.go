@@ -15,6 +15,7 @@ import (
 // worktree is not a repository go-git can read), the commit is blocked with one line saying why,
 // never silently.
 func TestPreCommitSessionErrorIsPrinted(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	getenv := func(string) string { return "" }
 	cfg, err := loadConfig(filepath.Join(dir, ".monoco", "courier.yaml"), false, dir, getenv)

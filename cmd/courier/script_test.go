@@ -23,6 +23,7 @@ import (
 //	perm PATH MODE     PATH has permission bits MODE (octal)
 //	capture NAME RE    sets $NAME to the first submatch of RE in the last command's stdout
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,

@@ -11,6 +11,7 @@ import (
 // TestWatchProvidersReportWaits: every provider hands the watcher its own throttle wait and rate
 // (the adapter's defaults when the section sets none), and the file provider is there unconfigured.
 func TestWatchProvidersReportWaits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir+"/courier.yaml", "providers:\n"+
 		"  dingtalk: {webhook: \"https://oapi.dingtalk.com/robot/send?access_token=${T}\"}\n"+
