@@ -11,21 +11,20 @@ case $0 in */*) dir=${0%/*} ;; *) dir=. ;; esac
 chained=$dir/$hook.courier-chained
 
 # touched lists the paths under $pathspecs that the index (pre-commit) or commit $1 adds or changes,
-# renames as delete + add, submodules included. It fails when git does.
+# renames as delete + add, submodules included. It fails when git does. Always called in a subshell
+# (command substitution or a pipeline), so its unset, IFS and set -f stay there: no extra fork.
 touched() {
-	(
-		unset GIT_LITERAL_PATHSPECS GIT_GLOB_PATHSPECS GIT_NOGLOB_PATHSPECS GIT_ICASE_PATHSPECS
-		IFS='
+	unset GIT_LITERAL_PATHSPECS GIT_GLOB_PATHSPECS GIT_NOGLOB_PATHSPECS GIT_ICASE_PATHSPECS
+	IFS='
 '
-		set -f
-		if [ "$1" = --cached ]; then
-			git diff --cached --name-only --no-renames --diff-filter=d --ignore-submodules=none \
-				--no-ext-diff --no-textconv --no-color -- $pathspecs
-		else
-			git diff-tree --no-commit-id --name-only -r --root --no-renames --diff-filter=d \
-				--ignore-submodules=none --no-ext-diff --no-textconv --no-color "$1" -- $pathspecs
-		fi
-	)
+	set -f
+	if [ "$1" = --cached ]; then
+		git diff --cached --name-only --no-renames --diff-filter=d --ignore-submodules=none \
+			--no-ext-diff --no-textconv --no-color -- $pathspecs
+	else
+		git diff-tree --no-commit-id --name-only -r --root --no-renames --diff-filter=d \
+			--ignore-submodules=none --no-ext-diff --no-textconv --no-color "$1" -- $pathspecs
+	fi
 }
 
 # chain runs the project's own hook, if courier chained one, as git would have run it; a sh, bash or dash
@@ -56,7 +55,7 @@ if [ "${COURIER_SKIP:-}" = 1 ]; then
 	post-commit) [ -z "$pathspecs" ] || paths=$(touched HEAD) ;;
 	post-rewrite)
 		input=$(cat) # "old new" lines, for the project's hook too
-		[ -z "$pathspecs" ] || paths=$(printf '%s\n' "$input" | while read -r old new rest; do touched "$new"; done)
+		[ -z "$pathspecs" ] || paths=$(printf '%s\n' "$input" | while read -r old new rest; do (touched "$new"); done)
 		skipped
 		printf '%s\n' "$input" | chain "$@"
 		exit
