@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -188,13 +187,6 @@ func draftsConfig(c *Config) drafts.Config {
 	dc := drafts.Config{Patterns: c.patterns()}
 	dc.Providers, dc.Checks = providerInfo(c)
 	return dc
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %s", n, strings.TrimSuffix(word, "s")+"s")
 }
 
 func printInvalid(w io.Writer, errs []*drafts.ValidationError) {

@@ -23,7 +23,7 @@ type statusReport struct {
 	Branch   string              `json:"branch"` // "" on a detached HEAD
 	Drafts   []draftStatus       `json:"drafts"`
 	Messages map[string][]string `json:"messages"` // state → message ids, every state present
-	Hooks    hooksJSON           `json:"hooks"`
+	Hooks    hooks.StatusJSON    `json:"hooks"`
 }
 
 // draftStatus is one draft of the item in the working tree.
@@ -74,7 +74,7 @@ func (a *app) status() (*statusReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Hooks = hookStatusJSON(st)
+	rep.Hooks = st.JSON()
 	if rep.Item == "" {
 		return rep, nil
 	}
@@ -204,47 +204,4 @@ func escapeText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// hooksJSON is `courier hooks status --json`, and "hooks" in `courier status --json` (README.md,
-// "JSON output"); its shape is stable.
-type hooksJSON struct {
-	Dir       string     `json:"dir"`       // where git runs hooks from
-	Tracked   bool       `json:"tracked"`   // that directory is tracked in the repository
-	Installed bool       `json:"installed"` // every courier hook is there and executable
-	Current   bool       `json:"current"`   // installed, and nothing to warn about
-	Hooks     []hookJSON `json:"hooks"`
-	Warnings  []string   `json:"warnings"`
-}
-
-type hookJSON struct {
-	Name       string `json:"name"`
-	State      string `json:"state"` // courier, courier-not-executable, foreign, foreign-not-executable, absent
-	Path       string `json:"path,omitempty"`
-	Chained    string `json:"chained,omitempty"` // the project's own hook courier runs first
-	Executable bool   `json:"executable"`
-}
-
-func hookStatusJSON(st *hooks.StatusReport) hooksJSON {
-	out := hooksJSON{Dir: st.HooksDir, Tracked: st.HooksTracked, Installed: len(st.Hooks) > 0,
-		Hooks: []hookJSON{}, Warnings: append([]string{}, st.Warnings...)}
-	for _, h := range st.Hooks {
-		state := "absent"
-		switch {
-		case h.Courier && h.Executable:
-			state = "courier"
-		case h.Courier:
-			state = "courier-not-executable"
-		case h.Path != "" && h.Executable:
-			state = "foreign"
-		case h.Path != "":
-			state = "foreign-not-executable"
-		}
-		if state != "courier" {
-			out.Installed = false
-		}
-		out.Hooks = append(out.Hooks, hookJSON{Name: h.Name, State: state, Path: h.Path, Chained: h.Chained, Executable: h.Executable})
-	}
-	out.Current = out.Installed && len(st.Warnings) == 0
-	return out
 }

@@ -1,0 +1,34 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/monoco/courier/delivery/mailbox"
+	"github.com/monoco/courier/drafts"
+)
+
+// MailboxRel is the mailbox's place as a repository path (README.md, "Protection"): the configured
+// mailbox relative to the main worktree, else the default .monoco/mailbox.
+func (c *Config) MailboxRel() string {
+	if c != nil && c.mailbox != "" {
+		if r, err := filepath.Rel(c.root, c.mailbox); err == nil && r != "." && !strings.HasPrefix(r, "..") {
+			return filepath.ToSlash(r)
+		}
+	}
+	return ".monoco/mailbox"
+}
+
+// ForDrafts is what the drafts package needs to know of the configuration: the patterns, the configured
+// providers with their channel aliases, and every adapter's pre-enqueue check.
+func (c *Config) ForDrafts() drafts.Config {
+	dc := drafts.Config{Patterns: c.Patterns(), Providers: map[string]drafts.ProviderInfo{},
+		Checks: map[string]func(*mailbox.Message) error{}}
+	for _, d := range c.registry {
+		dc.Checks[d.Name] = d.Check
+	}
+	for _, p := range c.Providers.Configured() {
+		dc.Providers[p.Name] = drafts.ProviderInfo{Channels: p.Sec.Channels(), Fanout: p.Fanout}
+	}
+	return dc
+}
