@@ -1,9 +1,13 @@
 package config
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 )
@@ -31,4 +35,19 @@ func (c *Config) ForDrafts() drafts.Config {
 		dc.Providers[p.Name] = drafts.ProviderInfo{Channels: p.Sec.Channels(), Fanout: p.Fanout}
 	}
 	return dc
+}
+
+// Open reads the configuration of the repository whose main worktree is root: the file --config
+// names (flag), else $COURIER_CONFIG, else the default (see [File]); relative names start at cwd. A
+// named file that cannot be found is an error naming what named it.
+func Open(flag string, getenv func(string) string, root, cwd string, registry []adapters.Descriptor) (*Config, error) {
+	path, explicit := File(flag, getenv, root, cwd)
+	if _, err := os.Stat(path); explicit && err != nil {
+		name := "$COURIER_CONFIG " + getenv("COURIER_CONFIG")
+		if flag != "" {
+			name = "--config " + flag
+		}
+		return nil, fmt.Errorf("%s: %v", name, errors.Unwrap(err))
+	}
+	return Load(path, explicit, root, getenv, registry)
 }

@@ -181,14 +181,6 @@ func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError,
 	return drafts.LoadAll(a.repo.Top, a.dir, paths, a.repo.HashBlobs)
 }
 
-// draftsConfig is what the drafts package needs to know of the configuration: the patterns, the
-// configured providers with their channel aliases, and each adapter's pre-enqueue check.
-func draftsConfig(c *Config) drafts.Config {
-	dc := drafts.Config{Patterns: c.patterns()}
-	dc.Providers, dc.Checks = providerInfo(c)
-	return dc
-}
-
 func printInvalid(w io.Writer, errs []*drafts.ValidationError) {
 	for _, e := range errs {
 		fmt.Fprintln(w, e.Error())

@@ -97,10 +97,10 @@ func (a *app) hookPathspecs(r *hooks.Repo) []string {
 		return nil
 	}
 	var dirs []string
-	for _, p := range ws.cfg.patterns() {
+	for _, p := range ws.cfg.Patterns() {
 		dirs = append(dirs, p.Dir)
 	}
-	return hooks.DraftPathspecs(r, dirs, ws.cfg.mailboxDir())
+	return hooks.DraftPathspecs(r, dirs, ws.cfg.MailboxDir())
 }
 
 // runHook is courier's part of a hook: hooks.Run reports the drafts the index (pre-commit) or the new
@@ -170,7 +170,7 @@ func (a *app) draftsHook(broken bool) *drafts.Hook {
 			return a.info, a.validator, err
 		}}
 	if !broken {
-		h.Patterns, h.MailboxRel = a.cfg.patterns(), a.cfg.MailboxRel()
+		h.Patterns, h.MailboxRel = a.cfg.Patterns(), a.cfg.MailboxRel()
 	}
 	return h
 }

@@ -114,7 +114,7 @@ func (a *app) draftCmd() *cli.Command {
 
 // noteUnconfigured says so when a new draft names a provider the configuration lacks.
 func (a *app) noteUnconfigured(provider string) {
-	if _, ok := draftsConfig(a.cfg).Providers[provider]; ok || provider == "file" {
+	if _, ok := a.cfg.ForDrafts().Providers[provider]; ok || provider == "file" {
 		return
 	}
 	cfgPath := ".monoco/courier.yaml"

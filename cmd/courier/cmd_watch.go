@@ -75,7 +75,7 @@ func (a *app) watch(c *cli.Context) error {
 	for _, p := range a.cfg.Providers.Configured() {
 		names = append(names, p.Name)
 	}
-	logger.Info("watch started", "mailbox", a.cfg.mailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
+	logger.Info("watch started", "mailbox", a.cfg.MailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
 	defer logger.Info("watch stopped") // an error is reported once, by the caller
 	return w.Run(c.Context)
 }

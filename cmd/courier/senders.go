@@ -18,7 +18,6 @@ import (
 	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/delivery/mailbox"
-	"github.com/monoco/courier/drafts"
 )
 
 // registry lists every provider courier knows, one line each, in a fixed order. Each adapter owns
@@ -49,7 +48,7 @@ type buildEnv struct {
 // that cannot be built (say, a secret's variable is unset) is a configuration error naming every
 // such problem, one line each: the watcher does not start. One that is not needed stands in with a
 // sender that defers what reaches it. Every provider reports its own rate and throttle wait.
-func watchProviders(c *Config, b buildEnv, redactor *adapters.Redactor) (map[string]delivery.Provider, error) {
+func watchProviders(c *config.Config, b buildEnv, redactor *adapters.Redactor) (map[string]delivery.Provider, error) {
 	env := adapters.Env{Client: b.client, Root: b.root,
 		Expand: func(v any) error { return config.ExpandStrings(v, b.getenv) }}
 	out := map[string]delivery.Provider{}
@@ -80,20 +79,6 @@ func watchProviders(c *Config, b buildEnv, redactor *adapters.Redactor) (map[str
 type unbuilt struct{ err error }
 
 func (u unbuilt) Send(context.Context, *mailbox.Message) (string, error) { return "", u.err }
-
-// providerInfo is what drafts needs of the providers: each configured one's channel aliases, and
-// every adapter's pre-enqueue check.
-func providerInfo(c *Config) (map[string]drafts.ProviderInfo, map[string]func(*mailbox.Message) error) {
-	infos := map[string]drafts.ProviderInfo{}
-	checks := map[string]func(*mailbox.Message) error{}
-	for _, d := range registry() {
-		checks[d.Name] = d.Check
-	}
-	for _, p := range c.Providers.Configured() {
-		infos[p.Name] = drafts.ProviderInfo{Channels: p.Sec.Channels(), Fanout: p.Fanout}
-	}
-	return infos, checks
-}
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {
