@@ -76,3 +76,20 @@ func (st *StatusReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 }
+
+// Summary is the hooks' part of `courier status`: one line, then the warnings.
+func (j StatusJSON) Summary() []string {
+	var out []string
+	switch {
+	case j.Installed && j.Current:
+		out = append(out, "hooks: installed and current")
+	case j.Installed:
+		out = append(out, "hooks: installed, not current (see `courier hooks status`)")
+	default:
+		out = append(out, "hooks: not installed: drafts are neither checked nor delivered on commit (run `courier hooks install`)")
+	}
+	for _, w := range j.Warnings {
+		out = append(out, "  warning: "+w)
+	}
+	return out
+}
