@@ -53,10 +53,16 @@ func ClaudeReport(top, dir string) ([]string, error) {
 	return lines, nil
 }
 
-// InstallLine is what `courier guard install` says about the settings file at path (relative to dir).
-func InstallLine(dir, path, cmd string, changed bool) string {
+// ClaudeEdit installs the guard's hook cmd into the settings file at path (or, unless install,
+// removes it) and says what it did, with path relative to dir.
+func ClaudeEdit(dir, path, cmd string, install bool) (string, error) {
+	if !install {
+		changed, err := ClaudeUninstall(path)
+		return relTo(dir, path) + ": " + map[bool]string{true: "guard removed", false: "no guard installed"}[changed], err
+	}
+	changed, err := ClaudeInstall(path, cmd)
 	return fmt.Sprintf("%s: %s runs `%s` before %s", relTo(dir, path),
-		map[bool]string{true: "installed:", false: "already installed:"}[changed], cmd, strings.ReplaceAll(ClaudeMatcher, "|", ", "))
+		map[bool]string{true: "installed:", false: "already installed:"}[changed], cmd, strings.ReplaceAll(ClaudeMatcher, "|", ", ")), err
 }
 
 // EventDir is the directory a tool-call event was sent from: its cwd when that is an existing

@@ -72,14 +72,14 @@ func TestClaudeReportAndLines(t *testing.T) {
 	}
 	path := ClaudeSettings(top, false)
 	cmd, _ := ClaudeCommand(false)
-	if _, err := ClaudeInstall(path, cmd); err != nil {
-		t.Fatal(err)
+	if l, err := ClaudeEdit(top, path, cmd, true); err != nil || !strings.HasPrefix(l, ".claude/settings.json: installed: runs `") {
+		t.Fatalf("ClaudeEdit = %q, %v", l, err)
 	}
 	if lines, _ := ClaudeReport(top, top); !strings.HasPrefix(lines[0], ".claude/settings.json: installed, current") {
 		t.Errorf("after install: %q", lines)
 	}
-	if l := InstallLine(top, path, cmd, true); !strings.HasPrefix(l, ".claude/settings.json: installed: runs `") {
-		t.Errorf("InstallLine = %q", l)
+	if l, err := ClaudeEdit(top, path, cmd, false); err != nil || l != ".claude/settings.json: guard removed" {
+		t.Errorf("ClaudeEdit uninstall = %q, %v", l, err)
 	}
 	deny := Decision{Deny: true, Reason: "no"}.ClaudeDeny().(map[string]any)["hookSpecificOutput"].(map[string]string)
 	if deny["permissionDecision"] != "deny" || deny["permissionDecisionReason"] != "no" {

@@ -35,60 +35,56 @@ func (a *app) guardCmd() *cli.Command {
 				Action: a.guardCheck,
 			},
 			{
-				Name:  "install",
-				Usage: "add the guard's PreToolUse hook to the agent's project settings (other settings and hooks are kept)",
-				Flags: []cli.Flag{agentFlag, localFlag},
-				Action: func(c *cli.Context) error {
-					path, cmd, err := a.guardSettings(c)
-					if err != nil {
-						return err
-					}
-					changed, err := guard.ClaudeInstall(path, cmd)
-					if err == nil {
-						fmt.Fprintln(a.stdout, guard.InstallLine(a.dir, path, cmd, changed))
-					}
-					return err
-				},
+				Name:   "install",
+				Usage:  "add the guard's PreToolUse hook to the agent's project settings (other settings and hooks are kept)",
+				Flags:  []cli.Flag{agentFlag, localFlag},
+				Action: a.guardEdit(true),
 			},
 			{
-				Name:  "uninstall",
-				Usage: "remove the guard's hook from the agent's settings (only its own entry)",
-				Flags: []cli.Flag{agentFlag, localFlag},
-				Action: func(c *cli.Context) error {
-					path, _, err := a.guardSettings(c)
-					if err != nil {
-						return err
-					}
-					changed, err := guard.ClaudeUninstall(path)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%s: %s\n", relPath(a.dir, path), map[bool]string{true: "guard removed", false: "no guard installed"}[changed])
-					return nil
-				},
+				Name:   "uninstall",
+				Usage:  "remove the guard's hook from the agent's settings (only its own entry)",
+				Flags:  []cli.Flag{agentFlag, localFlag},
+				Action: a.guardEdit(false),
 			},
 			{
-				Name:  "status",
-				Usage: "show where the guard is installed, whether it is current, and what it protects",
-				Flags: []cli.Flag{agentFlag},
-				Action: func(c *cli.Context) error {
-					if c.String("agent") != "claude" {
-						return usageErrorf("--agent %s: unknown agent (known: claude)", c.String("agent"))
-					}
-					g, top, note := a.guardFor(a.dir)
-					lines, err := guard.ClaudeReport(top, a.dir)
-					if err != nil {
-						return err
-					}
-					for _, p := range g.Protected() {
-						lines = append(lines, "protects "+p)
-					}
-					a.guardNote(note)
-					return a.printLines(lines, nil)
-				},
+				Name:   "status",
+				Usage:  "show where the guard is installed, whether it is current, and what it protects",
+				Flags:  []cli.Flag{agentFlag},
+				Action: a.guardStatus,
 			},
 		},
 	}
+}
+
+// guardEdit installs or (not install) removes the guard's hook in the agent's settings.
+func (a *app) guardEdit(install bool) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		path, cmd, err := a.guardSettings(c)
+		if err != nil {
+			return err
+		}
+		line, err := guard.ClaudeEdit(a.dir, path, cmd, install)
+		if err == nil {
+			fmt.Fprintln(a.stdout, line)
+		}
+		return err
+	}
+}
+
+func (a *app) guardStatus(c *cli.Context) error {
+	if c.String("agent") != "claude" {
+		return usageErrorf("--agent %s: unknown agent (known: claude)", c.String("agent"))
+	}
+	g, top, note := a.guardFor(a.dir)
+	lines, err := guard.ClaudeReport(top, a.dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range g.Protected() {
+		lines = append(lines, "protects "+p)
+	}
+	a.guardNote(note)
+	return a.printLines(lines, nil)
 }
 
 // guardCheck answers one event (or --path). It never fails because of its own trouble: what it cannot
