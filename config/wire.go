@@ -51,3 +51,31 @@ func Open(flag string, getenv func(string) string, root, cwd string, registry []
 	}
 	return Load(path, explicit, root, getenv, registry)
 }
+
+// OpenMailbox opens the configured mailbox; with write its layout is created, else a missing mailbox
+// reads as an empty one. Courier's private state lives where no checkout can write it: under the git
+// common dir of the command's repository (commonDir; docs/protocol.md, "Layout"), else of the
+// mailbox's directory (commonDirOf, "" outside a repository); only a mailbox outside any repository
+// keeps it in its own .state/.
+func (c *Config) OpenMailbox(write bool, commonDir string, commonDirOf func(dir string) string) (*mailbox.Mailbox, error) {
+	if commonDir == "" {
+		dir := c.mailbox
+		for !isDir(dir) && filepath.Dir(dir) != dir {
+			dir = filepath.Dir(dir)
+		}
+		commonDir = commonDirOf(dir)
+	}
+	var o mailbox.OpenOptions
+	if commonDir != "" {
+		o.PrivateDir = filepath.Join(commonDir, "courier")
+	}
+	if write {
+		return mailbox.OpenWith(c.mailbox, o)
+	}
+	return mailbox.New(c.mailbox, o)
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}

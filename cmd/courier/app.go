@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -168,37 +167,17 @@ func (a *app) readBranch(itemFlag string) error {
 	return err
 }
 
-// mailbox opens (creating if needed) the configured mailbox.
-func (a *app) mailbox() (*mailbox.Mailbox, error) {
-	return mailbox.OpenWith(a.cfg.MailboxDir(), a.mailboxOptions())
-}
-
-// readMailbox is the configured mailbox for commands that only read it (queue, show, deliver
-// --dry-run): its layout is not created, and a missing mailbox reads as an empty one. Its private
-// state is still created on first use.
-func (a *app) readMailbox() (*mailbox.Mailbox, error) {
-	return mailbox.New(a.cfg.MailboxDir(), a.mailboxOptions())
-}
-
-// mailboxOptions keeps courier's private state where no checkout can write it: under the git common
-// dir of the repository (docs/protocol.md, "Layout"), that of the command's, else that of the
-// mailbox's directory; only a mailbox outside any repository keeps it in its own .state/.
-func (a *app) mailboxOptions() mailbox.OpenOptions {
-	r := a.repo
-	if r == nil {
-		dir := a.cfg.MailboxDir()
-		for !isDir(dir) && filepath.Dir(dir) != dir {
-			dir = filepath.Dir(dir)
+// mailbox opens the configured mailbox, creating its layout only for a command that writes to it
+// (config.OpenMailbox).
+func (a *app) mailbox(write bool) (*mailbox.Mailbox, error) {
+	commonDir := ""
+	if a.repo != nil {
+		commonDir = a.repo.CommonDir
+	}
+	return a.cfg.OpenMailbox(write, commonDir, func(dir string) string {
+		if r, err := hooks.Open(dir); err == nil {
+			return r.CommonDir
 		}
-		r, _ = hooks.Open(dir)
-	}
-	if r == nil {
-		return mailbox.OpenOptions{}
-	}
-	return mailbox.OpenOptions{PrivateDir: filepath.Join(r.CommonDir, "courier")}
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
+		return ""
+	})
 }

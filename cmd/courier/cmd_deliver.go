@@ -109,9 +109,9 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err != nil {
 		return err
 	}
-	mb, err := a.readMailbox() // a dry run writes nothing, not even the mailbox layout
+	mb, err := a.mailbox(false) // a dry run writes nothing, not even the mailbox layout
 	if err == nil && !o.DryRun {
-		mb, err = a.mailbox()
+		mb, err = a.mailbox(true)
 	}
 	if err != nil {
 		return err

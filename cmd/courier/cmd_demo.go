@@ -74,7 +74,7 @@ func (a *app) demoSend(ctx context.Context, say func(string, ...any)) error {
 	if err := a.load(true); err != nil {
 		return err
 	}
-	mb, err := a.mailbox()
+	mb, err := a.mailbox(true)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/hooks"
 )
@@ -163,8 +164,9 @@ func (a *app) runHook(ctx context.Context, name string, args []string) error {
 // draftsHook wires the drafts side of a hook; a broken configuration still names drafts of the
 // default patterns, so that it blocks only commits that carry drafts.
 func (a *app) draftsHook(broken bool) *drafts.Hook {
-	h := &drafts.Hook{Patterns: drafts.DefaultPatterns(), Broken: broken, Now: a.now, Mailbox: a.mailbox,
-		Head: func() (string, error) { b, _, err := a.repo.Head(); return b, err },
+	h := &drafts.Hook{Patterns: drafts.DefaultPatterns(), Broken: broken, Now: a.now,
+		Mailbox: func() (*mailbox.Mailbox, error) { return a.mailbox(true) },
+		Head:    func() (string, error) { b, _, err := a.repo.Head(); return b, err },
 		Setup: func() (drafts.StampInfo, *drafts.Validator, error) {
 			err := a.readBranch("")
 			return a.info, a.validator, err

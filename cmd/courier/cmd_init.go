@@ -42,7 +42,7 @@ func (a *app) initRepo() ([]string, error) {
 	if err := a.loadIn(r); err != nil {
 		return lines, err
 	}
-	mb, err := a.mailbox()
+	mb, err := a.mailbox(true)
 	if err != nil {
 		return lines, err
 	}

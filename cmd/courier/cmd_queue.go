@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -132,17 +133,8 @@ func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
 	if err := a.load(false); err != nil {
 		return nil, err
 	}
-	if !write {
-		return a.readMailbox()
-	}
-	return a.mailbox()
+	return a.mailbox(write)
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+// contains reports whether list holds s.
+func contains(list []string, s string) bool { return slices.Contains(list, s) }

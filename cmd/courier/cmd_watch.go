@@ -110,7 +110,7 @@ func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr str
 		}
 	}
 	dc.Interval, dc.Logger, dc.Now = interval, logger, a.now
-	mb, err := a.mailbox()
+	mb, err := a.mailbox(true)
 	if err == nil {
 		w, err = delivery.New(mb, dc)
 	}
@@ -124,7 +124,7 @@ func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr str
 func (a *app) queuedProviders() func(string) bool {
 	queued := map[string]bool{}
 	var entries []mailbox.Entry
-	if mb, err := a.readMailbox(); err == nil {
+	if mb, err := a.mailbox(false); err == nil {
 		entries, _ = mb.List(mailbox.Outbound) // unreadable: nothing is known to be needed
 	}
 	for _, e := range entries {
