@@ -79,3 +79,26 @@ func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
 }
+
+// DraftDirs are the drafts directories of the patterns, as configured ({item} left in).
+func (c *Config) DraftDirs() []string {
+	var dirs []string
+	for _, p := range c.Patterns() {
+		dirs = append(dirs, p.Dir)
+	}
+	return dirs
+}
+
+// UnconfiguredNote is the note for a new draft that names a provider this configuration lacks (the
+// file provider needs none); "" when there is nothing to say.
+func (c *Config) UnconfiguredNote(provider string) string {
+	if _, ok := c.ForDrafts().Providers[provider]; ok || provider == "file" {
+		return ""
+	}
+	path := ".monoco/courier.yaml"
+	if c.path != "" {
+		path = relPath(c.root, c.path)
+	}
+	return fmt.Sprintf("note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")",
+		provider, provider, path)
+}

@@ -56,3 +56,17 @@ func TestOpenAndWiring(t *testing.T) {
 		t.Errorf("a writing open did not create the mailbox: %v", err)
 	}
 }
+
+func TestUnconfiguredNoteAndDraftDirs(t *testing.T) {
+	c := Default()
+	c.registry = []adapters.Descriptor{file.Descriptor()}
+	if n := c.UnconfiguredNote("file"); n != "" {
+		t.Errorf("file: %q", n)
+	}
+	if n := c.UnconfiguredNote("slack"); !strings.Contains(n, "add providers.slack to .monoco/courier.yaml") {
+		t.Errorf("slack: %q", n)
+	}
+	if dirs := c.DraftDirs(); len(dirs) == 0 || !strings.Contains(dirs[0], "{item}") {
+		t.Errorf("DraftDirs = %q", dirs)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/hooks"
@@ -93,15 +94,11 @@ func (a *app) printLines(lines []string, err error) error {
 // hookPathspecs are the pathspecs for which the hook scripts start courier; nil (courier starts on
 // every commit) when the configuration cannot be read.
 func (a *app) hookPathspecs(r *hooks.Repo) []string {
-	ws := &app{getenv: a.getenv, dir: a.dir, configFlag: a.configFlag}
-	if err := ws.loadIn(r); err != nil {
+	cfg, err := config.Open(a.configFlag, a.getenv, r.MainWorktree, a.dir, registry())
+	if err != nil {
 		return nil
 	}
-	var dirs []string
-	for _, p := range ws.cfg.Patterns() {
-		dirs = append(dirs, p.Dir)
-	}
-	return hooks.DraftPathspecs(r, dirs, ws.cfg.MailboxDir())
+	return hooks.DraftPathspecs(r, cfg.DraftDirs(), cfg.MailboxDir())
 }
 
 // runHook is courier's part of a hook: hooks.Run reports the drafts the index (pre-commit) or the new
