@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,4 +102,15 @@ func (c *Config) UnconfiguredNote(provider string) string {
 	}
 	return fmt.Sprintf("note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")",
 		provider, provider, path)
+}
+
+// Init writes the commented default configuration where [File] looks for it (root: the main
+// worktree; relative names start at cwd), unless a file is there or one was named, and returns its
+// path relative to root ("" when nothing was written).
+func Init(flag string, getenv func(string) string, root, cwd string) (string, error) {
+	path, explicit := File(flag, getenv, root, cwd)
+	if _, err := os.Stat(path); explicit || !errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	return relPath(root, path), WriteDefault(path)
 }

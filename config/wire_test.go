@@ -70,3 +70,17 @@ func TestUnconfiguredNoteAndDraftDirs(t *testing.T) {
 		t.Errorf("DraftDirs = %q", dirs)
 	}
 }
+
+func TestInit(t *testing.T) {
+	root := t.TempDir()
+	getenv := func(string) string { return "" }
+	if wrote, err := Init("", getenv, root, root); err != nil || wrote != ".monoco/courier.yaml" {
+		t.Fatalf("Init = %q, %v", wrote, err)
+	}
+	if wrote, err := Init("", getenv, root, root); err != nil || wrote != "" {
+		t.Errorf("second Init = %q, %v", wrote, err)
+	}
+	if wrote, err := Init("other.yaml", getenv, root, root); err != nil || wrote != "" {
+		t.Errorf("Init of a named file = %q, %v", wrote, err)
+	}
+}

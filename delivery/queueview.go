@@ -107,3 +107,16 @@ func truncate(s string, n int) string {
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }
+
+// Queued reports which providers have messages in mb's outbound now; an unreadable or missing
+// mailbox (nil) has none.
+func Queued(mb *mailbox.Mailbox) func(provider string) bool {
+	queued := map[string]bool{}
+	if mb != nil {
+		entries, _ := mb.List(mailbox.Outbound) // unreadable: nothing is known to be needed
+		for _, e := range entries {
+			queued[e.Provider] = true
+		}
+	}
+	return func(p string) bool { return queued[p] }
+}

@@ -52,3 +52,13 @@ func TestPrintQueueEscapes(t *testing.T) {
 		}
 	}
 }
+
+func TestQueued(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.enqueue(t, f.msg("test", "a"))
+	q := Queued(f.mb)
+	if !q("test") || q("other") || Queued(nil)("test") {
+		t.Error("Queued reports the wrong providers")
+	}
+}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery"
-	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/templates"
 )
 
@@ -98,7 +97,11 @@ func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher) error {
 func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr string, once bool) (w *delivery.Watcher, ln net.Listener, token string, err error) {
 	var need func(string) bool
 	if once {
-		need = a.queuedProviders()
+		mb, err := a.mailbox(false)
+		if err != nil {
+			mb = nil // unreadable: nothing is known to be needed
+		}
+		need = delivery.Queued(mb)
 	}
 	dc, token, err := a.cfg.Watcher(a.getenv, need)
 	if err != nil {
@@ -118,19 +121,6 @@ func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr str
 		ln.Close()
 	}
 	return w, ln, token, err
-}
-
-// queuedProviders reports which providers have messages in outbound now.
-func (a *app) queuedProviders() func(string) bool {
-	queued := map[string]bool{}
-	var entries []mailbox.Entry
-	if mb, err := a.mailbox(false); err == nil {
-		entries, _ = mb.List(mailbox.Outbound) // unreadable: nothing is known to be needed
-	}
-	for _, e := range entries {
-		queued[e.Provider] = true
-	}
-	return func(p string) bool { return queued[p] }
 }
 
 // listen binds the API address; beyond loopback a token is required (exit 78 without one).
