@@ -78,3 +78,21 @@ func TestHookPostCommit(t *testing.T) {
 		t.Error("post-commit without a branch: no error")
 	}
 }
+
+func TestHookMatchNotice(t *testing.T) {
+	h := testHook(t, "FEAT-0172-x")
+	h.MailboxRel = "box"
+	const dir = "Issues/Features/work/FEAT-0172/drafts/"
+	if !h.Match(dir+"a.md") || h.Match("README.md") {
+		t.Error("Match")
+	}
+	if !h.Notice("box/outbound/x.md") || h.Notice(".monoco/mailbox/x") || h.Notice("README.md") || !h.Notice(dir+"sub/a.md") {
+		t.Error("Notice")
+	}
+	if h.Under() != "Issues/" {
+		t.Errorf("Under = %q", h.Under())
+	}
+	if h.Broken = true; h.Under() != "" {
+		t.Errorf("Under of a broken configuration = %q", h.Under())
+	}
+}
