@@ -260,6 +260,11 @@ func (s *shell) simple(name string, args []string, x *syntax.Stmt, st *state, de
 		s.courier(args)
 		return
 	}
+	s.writer(name, args, st)
+}
+
+// writer decides on a command that writes the files its arguments name (writeCommands).
+func (s *shell) writer(name string, args []string, st *state) {
 	sp, ok := writeCommands()[name]
 	if !ok {
 		return

@@ -66,7 +66,14 @@ func Discover(dir string, getenv func(string) string) (r Repo, ok bool) {
 		}
 		r.MainWorktree = filepath.Dir(r.CommonDir)
 	}
-	// core.hooksPath: the last setting wins, system, then global, then the repository's own.
+	r.HooksDir, ok = hooksDir(r, getenv)
+	return r, ok
+}
+
+// hooksDir is where git runs r's hooks from: core.hooksPath (the last setting wins: system, then
+// global, then the repository's own), else the common dir's hooks/. ok is false when a config file
+// could say otherwise in a way this reader does not follow.
+func hooksDir(r Repo, getenv func(string) string) (string, bool) {
 	home := getenv("HOME")
 	xdg := getenv("XDG_CONFIG_HOME")
 	if xdg == "" && home != "" {
@@ -87,7 +94,7 @@ func Discover(dir string, getenv func(string) string) (r Repo, ok bool) {
 	for _, f := range files {
 		v, set, sure := configValue(f, "core", "hookspath")
 		if !sure {
-			return r, false
+			return "", false
 		}
 		if set {
 			hooksPath = v
@@ -95,13 +102,11 @@ func Discover(dir string, getenv func(string) string) (r Repo, ok bool) {
 	}
 	switch {
 	case hooksPath == "":
-		r.HooksDir = filepath.Join(r.CommonDir, "hooks")
+		return filepath.Join(r.CommonDir, "hooks"), true
 	case strings.HasPrefix(hooksPath, "~/") && home != "":
-		r.HooksDir = filepath.Join(home, hooksPath[2:])
-	default:
-		r.HooksDir = absUnder(r.Top, hooksPath)
+		return filepath.Join(home, hooksPath[2:]), true
 	}
-	return r, true
+	return absUnder(r.Top, hooksPath), true
 }
 
 func absUnder(base, p string) string {

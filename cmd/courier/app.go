@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -31,7 +30,7 @@ type app struct {
 
 	repo      *hooks.Repo // nil outside a git repository
 	root      string      // main worktree root (or dir outside a repository)
-	cfg       *Config
+	cfg       *config.Config
 	info      drafts.StampInfo // branch, HEAD commit and work item (Item.ID "" when there is none)
 	validator *drafts.Validator
 	fetch     func(context.Context) (delivered, invalid int, err error) // central mode's fetch, for the API
@@ -138,17 +137,11 @@ func (a *app) loadIn(r *hooks.Repo) error {
 	if r != nil {
 		a.root = r.MainWorktree
 	}
-	path, explicit := config.File(a.configFlag, a.getenv, a.root, a.dir)
-	if _, err := os.Stat(path); explicit && err != nil { // name what named the file
-		name := "$COURIER_CONFIG " + a.getenv("COURIER_CONFIG")
-		if a.configFlag != "" {
-			name = "--config " + a.configFlag
-		}
-		return configErrorf("%s: %v", name, errors.Unwrap(err))
+	cfg, err := config.Open(a.configFlag, a.getenv, a.root, a.dir, registry())
+	if a.cfg = cfg; err != nil {
+		return configErrorf("%v", err)
 	}
-	cfg, err := loadConfig(path, explicit, a.root, a.getenv)
-	a.cfg = cfg
-	return err
+	return nil
 }
 
 // loadDrafts loads the repository, reads the branch and builds the validator. itemFlag overrides the
@@ -167,45 +160,25 @@ func (a *app) readBranch(itemFlag string) error {
 		return err
 	}
 	if itemFlag == "" {
-		a.info.Item, _ = drafts.ItemForBranch(a.info.Branch, a.cfg.patterns())
-	} else if a.info.Item, _ = drafts.ItemForBranch(itemFlag, a.cfg.patterns()); a.info.Item.ID == "" {
+		a.info.Item, _ = drafts.ItemForBranch(a.info.Branch, a.cfg.Patterns())
+	} else if a.info.Item, _ = drafts.ItemForBranch(itemFlag, a.cfg.Patterns()); a.info.Item.ID == "" {
 		return usageErrorf("--item %s: not a work item id (want e.g. FEAT-0172)", itemFlag)
 	}
-	a.validator, err = drafts.NewValidator(draftsConfig(a.cfg))
+	a.validator, err = drafts.NewValidator(a.cfg.ForDrafts())
 	return err
 }
 
-// mailbox opens (creating if needed) the configured mailbox.
-func (a *app) mailbox() (*mailbox.Mailbox, error) {
-	return mailbox.OpenWith(a.cfg.mailboxDir(), a.mailboxOptions())
-}
-
-// readMailbox is the configured mailbox for commands that only read it (queue, show, deliver
-// --dry-run): its layout is not created, and a missing mailbox reads as an empty one. Its private
-// state is still created on first use.
-func (a *app) readMailbox() (*mailbox.Mailbox, error) {
-	return mailbox.New(a.cfg.mailboxDir(), a.mailboxOptions())
-}
-
-// mailboxOptions keeps courier's private state where no checkout can write it: under the git common
-// dir of the repository (docs/protocol.md, "Layout"), that of the command's, else that of the
-// mailbox's directory; only a mailbox outside any repository keeps it in its own .state/.
-func (a *app) mailboxOptions() mailbox.OpenOptions {
-	r := a.repo
-	if r == nil {
-		dir := a.cfg.mailboxDir()
-		for !isDir(dir) && filepath.Dir(dir) != dir {
-			dir = filepath.Dir(dir)
+// mailbox opens the configured mailbox, creating its layout only for a command that writes to it
+// (config.OpenMailbox).
+func (a *app) mailbox(write bool) (*mailbox.Mailbox, error) {
+	commonDir := ""
+	if a.repo != nil {
+		commonDir = a.repo.CommonDir
+	}
+	return a.cfg.OpenMailbox(write, commonDir, func(dir string) string {
+		if r, err := hooks.Open(dir); err == nil {
+			return r.CommonDir
 		}
-		r, _ = hooks.Open(dir)
-	}
-	if r == nil {
-		return mailbox.OpenOptions{}
-	}
-	return mailbox.OpenOptions{PrivateDir: filepath.Join(r.CommonDir, "courier")}
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
+		return ""
+	})
 }

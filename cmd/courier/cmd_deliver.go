@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -37,15 +36,8 @@ func (a *app) validate(paths []string, item string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	valid := []string{}
-	for _, in := range inputs {
-		if _, errs := a.validator.Parse(in); len(errs) > 0 {
-			invalid = append(invalid, errs...)
-		} else {
-			valid = append(valid, in.Path)
-		}
-	}
-	if invalid == nil {
+	valid, bad := a.validator.Check(inputs)
+	if invalid = append(invalid, bad...); invalid == nil {
 		invalid = []*drafts.ValidationError{}
 	}
 	if asJSON {
@@ -117,9 +109,9 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err != nil {
 		return err
 	}
-	mb, err := a.readMailbox() // a dry run writes nothing, not even the mailbox layout
+	mb, err := a.mailbox(false) // a dry run writes nothing, not even the mailbox layout
 	if err == nil && !o.DryRun {
-		mb, err = a.mailbox()
+		mb, err = a.mailbox(true)
 	}
 	if err != nil {
 		return err
@@ -137,30 +129,16 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if asJSON {
 		err = writeJSON(a.stdout, res)
 	} else {
-		a.printDelivery(res, o.DryRun, len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0)
+		a.printLines(res.Lines(o.DryRun), nil)
+		if len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0 && a.info.Item.ID != "" {
+			fmt.Fprintf(a.stdout, "no drafts in %s\n", a.info.Item.Dir)
+		}
 	}
 	printInvalid(a.stderr, res.Invalid)
 	if err == nil && len(res.Invalid) > 0 {
 		return silent(exitInvalid)
 	}
 	return err
-}
-
-// printDelivery prints what a delivery did, one line a draft; none says the work item has no drafts.
-func (a *app) printDelivery(res *drafts.Result, dryRun, none bool) {
-	verb := "delivered"
-	if dryRun {
-		verb = "would deliver"
-	}
-	for _, d := range res.Delivered {
-		fmt.Fprintf(a.stdout, "%s %s → %s\n", verb, d.Draft, d.ID)
-	}
-	for _, sk := range res.Skipped {
-		fmt.Fprintf(a.stdout, "skipped %s: %s\n", sk.Draft, sk.Reason)
-	}
-	if none && a.info.Item.ID != "" {
-		fmt.Fprintf(a.stdout, "no drafts in %s\n", a.info.Item.Dir)
-	}
 }
 
 // inputs loads explicit paths, or the work item's drafts when none are given. On a branch that is not
@@ -171,30 +149,8 @@ func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError,
 			a.warn("branch %q is not a work-item branch (e.g. FEAT-0172-slug): no drafts to look at; name drafts explicitly or use --item", a.info.Branch)
 			return nil, nil, nil
 		}
-		found, err := drafts.Find(a.repo.Top, a.info.Item)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, p := range found {
-			paths = append(paths, absFrom(a.repo.Top, p))
-		}
 	}
-	return drafts.LoadAll(a.repo.Top, a.dir, paths, a.repo.HashBlobs)
-}
-
-// draftsConfig is what the drafts package needs to know of the configuration: the patterns, the
-// configured providers with their channel aliases, and each adapter's pre-enqueue check.
-func draftsConfig(c *Config) drafts.Config {
-	dc := drafts.Config{Patterns: c.patterns()}
-	dc.Providers, dc.Checks = providerInfo(c)
-	return dc
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %s", n, strings.TrimSuffix(word, "s")+"s")
+	return drafts.LoadItem(a.repo.Top, a.dir, a.info.Item, paths, a.repo.HashBlobs)
 }
 
 func printInvalid(w io.Writer, errs []*drafts.ValidationError) {

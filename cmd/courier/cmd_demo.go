@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/demo"
 	"github.com/monoco/courier/hooks"
@@ -73,7 +74,7 @@ func (a *app) demoSend(ctx context.Context, say func(string, ...any)) error {
 	if err := a.load(true); err != nil {
 		return err
 	}
-	mb, err := a.mailbox()
+	mb, err := a.mailbox(true)
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func (a *app) demoSend(ctx context.Context, say func(string, ...any)) error {
 		return fmt.Errorf("demo: the post-commit hook enqueued %d messages, want 1", len(queued))
 	}
 	say("enqueued %s", relPath(a.dir, queued[0].Path))
-	logger := slog.New(slog.NewTextHandler(a.stderr, logOptions(slog.LevelWarn)))
+	logger, _ := delivery.NewLogger(a.stderr, "text", slog.LevelWarn)
 	w, _, _, err := a.buildWatcher(logger, a.cfg.Watch.Interval.Duration, "", true)
 	if err != nil {
 		return err

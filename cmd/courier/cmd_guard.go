@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -39,80 +35,56 @@ func (a *app) guardCmd() *cli.Command {
 				Action: a.guardCheck,
 			},
 			{
-				Name:  "install",
-				Usage: "add the guard's PreToolUse hook to the agent's project settings (other settings and hooks are kept)",
-				Flags: []cli.Flag{agentFlag, localFlag},
-				Action: func(c *cli.Context) error {
-					path, cmd, err := a.guardSettings(c)
-					if err != nil {
-						return err
-					}
-					changed, err := guard.ClaudeInstall(path, cmd)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%s: %s runs `%s` before %s\n", relPath(a.dir, path),
-						map[bool]string{true: "installed:", false: "already installed:"}[changed], cmd, strings.ReplaceAll(guard.ClaudeMatcher, "|", ", "))
-					return nil
-				},
+				Name:   "install",
+				Usage:  "add the guard's PreToolUse hook to the agent's project settings (other settings and hooks are kept)",
+				Flags:  []cli.Flag{agentFlag, localFlag},
+				Action: a.guardEdit(true),
 			},
 			{
-				Name:  "uninstall",
-				Usage: "remove the guard's hook from the agent's settings (only its own entry)",
-				Flags: []cli.Flag{agentFlag, localFlag},
-				Action: func(c *cli.Context) error {
-					path, _, err := a.guardSettings(c)
-					if err != nil {
-						return err
-					}
-					changed, err := guard.ClaudeUninstall(path)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%s: %s\n", relPath(a.dir, path), map[bool]string{true: "guard removed", false: "no guard installed"}[changed])
-					return nil
-				},
+				Name:   "uninstall",
+				Usage:  "remove the guard's hook from the agent's settings (only its own entry)",
+				Flags:  []cli.Flag{agentFlag, localFlag},
+				Action: a.guardEdit(false),
 			},
 			{
-				Name:  "status",
-				Usage: "show where the guard is installed, whether it is current, and what it protects",
-				Flags: []cli.Flag{agentFlag},
-				Action: func(c *cli.Context) error {
-					if c.String("agent") != "claude" {
-						return usageErrorf("--agent %s: unknown agent (known: claude)", c.String("agent"))
-					}
-					g, top, note := a.guardFor(a.dir)
-					for _, local := range []bool{false, true} {
-						cmd, err := guardHookCommand(local)
-						if err != nil {
-							return err
-						}
-						path := guard.ClaudeSettings(top, local)
-						st, err := guard.ClaudeStatus(path, cmd)
-						if err != nil {
-							return err
-						}
-						switch {
-						case !st.Installed:
-							fmt.Fprintf(a.stdout, "%s: not installed\n", relPath(a.dir, path))
-						case st.Current:
-							fmt.Fprintf(a.stdout, "%s: installed, current (`%s` before %s)\n", relPath(a.dir, path), st.Command, st.Matcher)
-						default:
-							fmt.Fprintf(a.stdout, "%s: installed, not current (`%s` before %s; courier guard install%s updates it)\n",
-								relPath(a.dir, path), st.Command, st.Matcher, map[bool]string{true: " --local"}[local])
-						}
-					}
-					for _, p := range g.Protected() {
-						fmt.Fprintf(a.stdout, "protects %s\n", p)
-					}
-					if note != "" {
-						fmt.Fprintf(a.stderr, "courier: guard: %s\n", note)
-					}
-					return nil
-				},
+				Name:   "status",
+				Usage:  "show where the guard is installed, whether it is current, and what it protects",
+				Flags:  []cli.Flag{agentFlag},
+				Action: a.guardStatus,
 			},
 		},
 	}
+}
+
+// guardEdit installs or (not install) removes the guard's hook in the agent's settings.
+func (a *app) guardEdit(install bool) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		path, cmd, err := a.guardSettings(c)
+		if err != nil {
+			return err
+		}
+		line, err := guard.ClaudeEdit(a.dir, path, cmd, install)
+		if err == nil {
+			fmt.Fprintln(a.stdout, line)
+		}
+		return err
+	}
+}
+
+func (a *app) guardStatus(c *cli.Context) error {
+	if c.String("agent") != "claude" {
+		return usageErrorf("--agent %s: unknown agent (known: claude)", c.String("agent"))
+	}
+	g, top, note := a.guardFor(a.dir)
+	lines, err := guard.ClaudeReport(top, a.dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range g.Protected() {
+		lines = append(lines, "protects "+p)
+	}
+	a.guardNote(note)
+	return a.printLines(lines, nil)
 }
 
 // guardCheck answers one event (or --path). It never fails because of its own trouble: what it cannot
@@ -124,101 +96,61 @@ func (a *app) guardCheck(c *cli.Context) error {
 	)
 	if p := c.String("path"); p != "" {
 		g, _, n := a.guardFor(a.dir)
-		if n != "" {
-			fmt.Fprintf(a.stderr, "courier: guard: %s\n", n)
-		}
+		a.guardNote(n)
 		d = g.CheckPath(p, a.dir, c.Bool("write"))
 	} else {
 		data, err := io.ReadAll(io.LimitReader(a.stdin, maxEvent))
 		if err != nil {
-			fmt.Fprintf(a.stderr, "courier: guard: no objection: read the event: %v\n", err)
+			a.warn("guard: no objection: read the event: %v", err)
 			return nil
 		}
-		var ev struct {
-			Cwd string `json:"cwd"`
-		}
-		dir := a.dir
-		if json.Unmarshal(data, &ev) == nil && filepath.IsAbs(ev.Cwd) && isDirectory(ev.Cwd) {
-			dir = ev.Cwd
-		}
+		dir := guard.EventDir(data, a.dir)
 		g, _, n := a.guardFor(dir)
-		if n != "" {
-			fmt.Fprintf(a.stderr, "courier: guard: %s\n", n)
-		}
+		a.guardNote(n)
 		d, note = g.Check(data, dir)
 	}
-	if note != nil && !d.Deny {
-		fmt.Fprintf(a.stderr, "courier: guard: no objection: %v\n", note)
-	}
-	if !d.Deny {
-		return nil
-	}
-	if c.Bool("json") {
-		out := map[string]any{"hookSpecificOutput": map[string]string{"hookEventName": "PreToolUse",
-			"permissionDecision": "deny", "permissionDecisionReason": d.Reason}}
+	switch {
+	case !d.Deny && note != nil:
+		a.warn("guard: no objection: %v", note)
+	case !d.Deny:
+	case c.Bool("json"):
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return enc.Encode(d.ClaudeDeny())
+	default:
+		fmt.Fprintln(a.stderr, d.Reason)
+		return silent(exitUsage) // 2: the exit code that makes Claude Code deny the call
 	}
-	fmt.Fprintln(a.stderr, d.Reason)
-	return silent(exitUsage) // 2: the exit code that makes Claude Code deny the call
+	return nil
 }
 
-// guardFor builds the guard for the repository containing dir. Its own trouble (no repository, a
-// broken configuration) is a note, and the guard then protects the default places it can still find.
+func (a *app) guardNote(note string) {
+	if note != "" {
+		a.warn("guard: %s", note)
+	}
+}
+
+// guardFor builds the guard for the repository containing dir (guard.For).
 func (a *app) guardFor(dir string) (g *guard.Guard, top, note string) {
-	l := guard.Layout{Root: dir, Getenv: a.getenv}
-	var notes []string
-	var r *hooks.Repo
-	if d, ok := guard.Discover(dir, a.getenv); ok {
-		r = &hooks.Repo{Top: d.Top, GitDir: d.GitDir, CommonDir: d.CommonDir, MainWorktree: d.MainWorktree, HooksDir: d.HooksDir}
-	} else if o, err := hooks.Open(dir); err == nil {
-		r = o
-	} else {
-		notes = append(notes, err.Error())
-	}
-	top = dir
-	if r != nil {
-		top = r.Top
-		l.Root, l.CommonDir, l.HooksDir = r.MainWorktree, r.CommonDir, r.HooksDir
-	}
-	l.Mailbox = filepath.Join(l.Root, ".monoco", "mailbox")
-	l.ConfigFile, _ = config.File(a.configFlag, a.getenv, l.Root, a.dir)
-	ws := &app{getenv: a.getenv, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, now: a.now, dir: dir, configFlag: a.configFlag}
-	if err := ws.loadIn(r); err != nil {
-		notes = append(notes, strings.ReplaceAll(err.Error(), "\n", "; ")+" (protecting the defaults)")
-	} else {
-		l.Mailbox = ws.cfg.mailboxDir()
-		l.Protect = ws.cfg.Guard.Protect
-		if r != nil {
-			if branch := headBranch(r.GitDir); branch != "" {
-				if it, ok := drafts.ItemForBranch(branch, ws.cfg.patterns()); ok {
-					l.DraftsDir = it.Dir
-				}
+	return guard.For(dir, guard.Env{Getenv: a.getenv,
+		Open: func(dir string) (guard.Repo, error) {
+			r, err := hooks.Open(dir)
+			if err != nil {
+				return guard.Repo{}, err
 			}
-		}
-	}
-	g, err := guard.New(l)
-	if err != nil {
-		notes = append(notes, err.Error()+" (protecting everything)")
-		l.Protect = nil
-		g, _ = guard.New(l)
-	}
-	return g, top, strings.Join(notes, "; ")
-}
-
-// headBranch reads the branch HEAD names in a git dir ("" when detached or unreadable). Reading the
-// file costs less than a git subprocess on a path that runs before every tool call.
-func headBranch(gitDir string) string {
-	b, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
-	if err != nil {
-		return ""
-	}
-	ref, ok := bytes.CutPrefix(bytes.TrimSpace(b), []byte("ref: refs/heads/"))
-	if !ok {
-		return ""
-	}
-	return string(ref)
+			return guard.Repo{Top: r.Top, GitDir: r.GitDir, CommonDir: r.CommonDir, MainWorktree: r.MainWorktree, HooksDir: r.HooksDir}, nil
+		},
+		ConfigFile: func(root string) string { f, _ := config.File(a.configFlag, a.getenv, root, a.dir); return f },
+		Settings: func(root, dir string) (guard.Settings, error) {
+			cfg, err := config.Open(a.configFlag, a.getenv, root, dir, registry())
+			if err != nil {
+				return guard.Settings{}, err
+			}
+			return guard.Settings{Mailbox: cfg.MailboxDir(), Protect: cfg.Guard.Protect, DraftsDir: func(branch string) string {
+				it, _ := drafts.ItemForBranch(branch, cfg.Patterns())
+				return it.Dir
+			}}, nil
+		}})
 }
 
 // guardSettings is the settings file and hook command for install and uninstall.
@@ -232,27 +164,6 @@ func (a *app) guardSettings(c *cli.Context) (path, cmd string, err error) {
 	} else if !errors.Is(err, hooks.ErrNotRepo) {
 		return "", "", err
 	}
-	cmd, err = guardHookCommand(c.Bool("local"))
+	cmd, err = guard.ClaudeCommand(c.Bool("local"))
 	return guard.ClaudeSettings(top, c.Bool("local")), cmd, err
-}
-
-// guardHookCommand: the shared settings run `courier` from PATH (a path on one machine means nothing
-// on another); the local settings record this binary's absolute path.
-func guardHookCommand(local bool) (string, error) {
-	if !local {
-		return guard.HookCommand(""), nil
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("find the courier binary: %w", err)
-	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
-	}
-	return guard.HookCommand(exe), nil
-}
-
-func isDirectory(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }

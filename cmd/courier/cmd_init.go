@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,17 +30,16 @@ func (a *app) initRepo() ([]string, error) {
 		return nil, fmt.Errorf("%s: %w", a.dir, err)
 	}
 	var lines []string
-	cfgPath, explicit := config.File(a.configFlag, a.getenv, r.MainWorktree, a.dir)
-	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) && !explicit {
-		if err := config.WriteDefault(cfgPath); err != nil {
-			return nil, err
-		}
-		lines = append(lines, "wrote "+relPath(r.MainWorktree, cfgPath))
+	wrote, err := config.Init(a.configFlag, a.getenv, r.MainWorktree, a.dir)
+	if err != nil {
+		return nil, err
+	} else if wrote != "" {
+		lines = append(lines, "wrote "+wrote)
 	}
 	if err := a.loadIn(r); err != nil {
 		return lines, err
 	}
-	mb, err := a.mailbox()
+	mb, err := a.mailbox(true)
 	if err != nil {
 		return lines, err
 	}

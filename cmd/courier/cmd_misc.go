@@ -105,22 +105,11 @@ func (a *app) draftCmd() *cli.Command {
 				}
 				fmt.Fprintln(a.stdout, rel)
 				a.warn("%s", drafts.NewNote(rel, c.String("to") != ""))
-				a.noteUnconfigured(provider)
+				if note := a.cfg.UnconfiguredNote(provider); note != "" {
+					a.warn("%s", note)
+				}
 				return nil
 			},
 		}},
 	}
-}
-
-// noteUnconfigured says so when a new draft names a provider the configuration lacks.
-func (a *app) noteUnconfigured(provider string) {
-	if _, ok := draftsConfig(a.cfg).Providers[provider]; ok || provider == "file" {
-		return
-	}
-	cfgPath := ".monoco/courier.yaml"
-	if a.cfg.Path() != "" {
-		cfgPath = relPath(a.root, a.cfg.Path())
-	}
-	a.warn("note: provider %q is not configured: add providers.%s to %s, or the commit of this draft is blocked (README, \"Providers\")",
-		provider, provider, cfgPath)
 }

@@ -4,16 +4,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/delivery/mailbox"
 )
-
-var queueStates = []string{"pending", "sending", "failed", "sent"}
 
 func (a *app) queueCmd() *cli.Command {
 	return &cli.Command{
@@ -31,8 +29,8 @@ func (a *app) queueCmd() *cli.Command {
 
 func (a *app) queue(c *cli.Context) error {
 	st := c.String("state")
-	if st != "" && !contains(queueStates, st) {
-		return usageErrorf("--state %s: want one of %s", st, strings.Join(queueStates, ", "))
+	if st != "" && !contains(delivery.States(), st) {
+		return usageErrorf("--state %s: want one of %s", st, strings.Join(delivery.States(), ", "))
 	}
 	mb, err := a.openMailbox(false)
 	if err != nil {
@@ -48,7 +46,7 @@ func (a *app) queue(c *cli.Context) error {
 	case c.Bool("json"):
 		return writeJSON(a.stdout, map[string]any{"messages": items})
 	case len(items) > 0:
-		return printQueue(a.stdout, items)
+		return delivery.PrintQueue(a.stdout, items)
 	}
 	if _, err := os.Stat(mb.Root); err != nil {
 		// Most likely the wrong directory: say which mailbox was looked at.
@@ -57,29 +55,6 @@ func (a *app) queue(c *cli.Context) error {
 	}
 	fmt.Fprintln(a.stdout, "queue is empty")
 	return nil
-}
-
-// printQueue prints the queue as a table, one message a line. ATTEMPTS counts the attempts in each
-// message's history; every field is escaped for the terminal.
-func printQueue(w io.Writer, items []delivery.QueueItem) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPROVIDER\tSTATE\tTO\tATTEMPTS\tDUE\tLAST ERROR")
-	for _, it := range items {
-		due := "now"
-		if it.NextRetryAt != nil {
-			due = it.NextRetryAt.String()
-		}
-		if it.State != "pending" {
-			due = "-"
-		}
-		errMsg := ""
-		if it.ErrorMessage != nil {
-			errMsg = truncate(*it.ErrorMessage, 60)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", escape(it.ID, false), escape(it.Provider, false), it.State,
-			truncate(strings.Join(it.To, ","), 30), it.Attempts, due, errMsg)
-	}
-	return tw.Flush()
 }
 
 func (a *app) showCmd() *cli.Command {
@@ -101,32 +76,21 @@ func (a *app) showCmd() *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
-				return showJSON(a.stdout, e, relPath(mb.Root, e.Path))
+				m, err := delivery.Show(e, relPath(mb.Root, e.Path))
+				if err != nil {
+					return err
+				}
+				return writeJSON(a.stdout, m)
 			}
 			data, err := os.ReadFile(e.Path)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stderr, "# %s (%s)\n", relPath(mb.Root, e.Path), delivery.StateOf(e))
-			_, err = io.WriteString(a.stdout, escape(string(data), true))
+			_, err = io.WriteString(a.stdout, delivery.Escape(string(data), true))
 			return err
 		},
 	}
-}
-
-// showJSON prints one message as `show --json` does (README.md, "JSON output"): its frontmatter
-// fields, then state, path (in the mailbox) and body.
-func showJSON(w io.Writer, e mailbox.Entry, path string) error {
-	m, err := mailbox.Read(e.Path)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, struct {
-		*mailbox.Message
-		State string `json:"state"`
-		Path  string `json:"path"`
-		Body  string `json:"body"`
-	}{m, delivery.StateOf(e), path, m.Body})
 }
 
 func (a *app) retryCmd() *cli.Command {
@@ -169,26 +133,8 @@ func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
 	if err := a.load(false); err != nil {
 		return nil, err
 	}
-	if !write {
-		return a.readMailbox()
-	}
-	return a.mailbox()
+	return a.mailbox(write)
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// truncate puts s on one line of at most n characters, escaped for the terminal.
-func truncate(s string, n int) string {
-	s = escape(strings.ReplaceAll(s, "\n", " "), false)
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
+// contains reports whether list holds s.
+func contains(list []string, s string) bool { return slices.Contains(list, s) }

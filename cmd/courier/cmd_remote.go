@@ -57,16 +57,16 @@ func (a *app) buildCentral(c *cli.Context, logger *slog.Logger) (*central.Centra
 	if a.repo.Top == a.repo.GitDir && !mailboxSet(a.cfg.Path()) {
 		return nil, 0, configErrorf("--remote %s: in a bare repository the configuration comes from --config and must set mailbox:", name)
 	}
-	v, err := drafts.NewValidator(draftsConfig(a.cfg))
+	v, err := drafts.NewValidator(a.cfg.ForDrafts())
 	if err != nil {
 		return nil, 0, err
 	}
-	mb, err := a.mailbox()
+	mb, err := a.mailbox(true)
 	if err != nil {
 		return nil, 0, err
 	}
 	cen, err := central.New(central.Config{Repo: a.repo, Remote: name, Mailbox: mb, Validator: v,
-		Patterns: a.cfg.patterns(), Logger: logger, Now: a.now})
+		Patterns: a.cfg.Patterns(), Logger: logger, Now: a.now})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,9 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/monoco/courier/adapters"
-	"github.com/monoco/courier/config"
 	"github.com/monoco/courier/delivery"
-	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/templates"
 )
 
@@ -51,9 +48,9 @@ func (a *app) watch(c *cli.Context) error {
 	if kind != "" {
 		return a.printService(kind, a.serviceArgs(c))
 	}
-	logger, err := newLogger(a.stderr, c.String("log-format"), slog.LevelInfo)
+	logger, err := delivery.NewLogger(a.stderr, c.String("log-format"), slog.LevelInfo)
 	if err != nil {
-		return err
+		return usageErrorf("%v", err)
 	}
 	interval := a.cfg.Watch.Interval.Duration
 	if c.IsSet("interval") {
@@ -83,7 +80,7 @@ func (a *app) watch(c *cli.Context) error {
 	for _, p := range a.cfg.Providers.Configured() {
 		names = append(names, p.Name)
 	}
-	logger.Info("watch started", "mailbox", a.cfg.mailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
+	logger.Info("watch started", "mailbox", a.cfg.MailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
 	defer logger.Info("watch stopped") // an error is reported once, by the caller
 	return withCentral(c.Context, cen, every, w.Run)
 }
@@ -107,53 +104,33 @@ func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher, fetchErr error
 // mailbox is created) and returns it with the expanded API token. A run that sends once needs only
 // the providers of the messages queued now (README.md, "Configuration"); any other needs every one.
 func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr string, once bool) (w *delivery.Watcher, ln net.Listener, token string, err error) {
-	cfg := a.cfg
-	redactor := adapters.NewRedactor()
-	b := buildEnv{getenv: a.getenv, client: &http.Client{Timeout: cfg.Watch.SendTimeout.Duration}, root: a.root}
+	var need func(string) bool
 	if once {
-		b.need = a.queuedProviders()
+		mb, err := a.mailbox(false)
+		if err != nil {
+			mb = nil // unreadable: nothing is known to be needed
+		}
+		need = delivery.Queued(mb)
 	}
-	providers, err := watchProviders(cfg, b, redactor)
+	dc, token, err := a.cfg.Watcher(a.getenv, need)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", configErrorf("%v", err)
 	}
-	if token, err = config.ExpandEnv(cfg.Watch.APIToken, a.getenv); err != nil {
-		return nil, nil, "", configErrorf("watch.api_token: %v", err)
-	}
-	redactor.Add(token)
 	if addr != "" {
 		if ln, err = listen(addr, token); err != nil {
 			return nil, nil, "", err
 		}
 	}
-	mb, err := a.mailbox()
+	dc.Interval, dc.Logger, dc.Now = interval, logger, a.now
+	mb, err := a.mailbox(true)
 	if err == nil {
-		w, err = delivery.New(mb, delivery.Config{
-			Interval: interval, SendTimeout: cfg.Watch.SendTimeout.Duration,
-			ShutdownGrace: cfg.Watch.ShutdownGrace.Duration, Concurrency: cfg.Watch.Concurrency,
-			Retry: delivery.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, InitialDelay: cfg.Retry.InitialDelay.Duration,
-				MaxDelay: cfg.Retry.MaxDelay.Duration, Multiplier: cfg.Retry.Multiplier, MaxAge: cfg.Retry.MaxAge.Duration},
-			Providers: providers, Logger: logger, Now: a.now, Redact: redactor.String,
-			APIHosts: cfg.Watch.APIHosts, Fetch: a.fetch,
-		})
+		dc.Fetch = a.fetch
+		w, err = delivery.New(mb, dc)
 	}
 	if err != nil && ln != nil {
 		ln.Close()
 	}
 	return w, ln, token, err
-}
-
-// queuedProviders reports which providers have messages in outbound now.
-func (a *app) queuedProviders() func(string) bool {
-	queued := map[string]bool{}
-	var entries []mailbox.Entry
-	if mb, err := a.readMailbox(); err == nil {
-		entries, _ = mb.List(mailbox.Outbound) // unreadable: nothing is known to be needed
-	}
-	for _, e := range entries {
-		queued[e.Provider] = true
-	}
-	return func(p string) bool { return queued[p] }
 }
 
 // listen binds the API address; beyond loopback a token is required (exit 78 without one).
@@ -186,26 +163,4 @@ func (a *app) printService(kind string, args []string) error {
 		return usageErrorf("--print-service %s: want systemd or launchd", kind)
 	}
 	return err
-}
-
-// newLogger is the watcher's logger in format text or json.
-func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, logOptions(level))), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, logOptions(level))), nil
-	}
-	return nil, usageErrorf("--log-format %s: want text or json", format)
-}
-
-// logOptions writes log times as RFC 3339 UTC with Z and milliseconds, like every other timestamp
-// courier writes (docs/protocol.md, "Fields"), whatever the local time zone.
-func logOptions(level slog.Level) *slog.HandlerOptions {
-	return &slog.HandlerOptions{Level: level, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-		if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
-			return slog.String(slog.TimeKey, mailbox.At(a.Value.Time()).String())
-		}
-		return a
-	}}
 }

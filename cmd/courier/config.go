@@ -5,22 +5,15 @@ import (
 	"strings"
 
 	"github.com/monoco/courier/config"
-	"github.com/monoco/courier/drafts"
 )
 
-// Config is the configuration (package config) as the commands use it.
-type Config struct{ *config.Config }
-
-func (c *Config) patterns() []drafts.Pattern { return c.Patterns() }
-func (c *Config) mailboxDir() string         { return c.MailboxDir() }
-
 // loadConfig reads the configuration with the providers of the registry; its errors exit 78.
-func loadConfig(path string, explicit bool, root string, getenv func(string) string) (*Config, error) {
+func loadConfig(path string, explicit bool, root string, getenv func(string) string) (*config.Config, error) {
 	cfg, err := config.Load(path, explicit, root, getenv, registry())
 	if err != nil {
 		return nil, configErrorf("%v", err)
 	}
-	return &Config{cfg}, nil
+	return cfg, nil
 }
 
 func absFrom(base, p string) string {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/templates"
 )
 
@@ -109,7 +107,8 @@ func TestInitTemplateProviders(t *testing.T) {
 	if err != nil {
 		t.Fatalf("uncommented template: %v\n%s", err, strings.Join(out, "\n"))
 	}
-	provs, err := watchProviders(cfg, buildEnv{getenv: getenv, client: http.DefaultClient, root: dir}, adapters.NewRedactor())
+	dc, _, err := cfg.Watcher(getenv, nil)
+	provs := dc.Providers
 	if err != nil {
 		t.Fatalf("uncommented template: %v", err)
 	}

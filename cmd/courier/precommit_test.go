@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,8 +25,8 @@ func TestPreCommitSessionErrorIsPrinted(t *testing.T) {
 	}
 	a := &app{getenv: getenv, now: time.Now, dir: dir, repo: &hooks.Repo{Top: dir, MainWorktree: dir}, root: dir, cfg: cfg}
 	var stderr bytes.Buffer
-	files := []drafts.Input{{Path: "Issues/Features/work/FEAT-1/drafts/a.md", Content: []byte("---\nprovider: file\nto: x\n---\nhi\n")}}
-	err = a.preCommit(files, nil, nil)
+	files := []drafts.Touched{{Path: "Issues/Features/work/FEAT-1/drafts/a.md", Content: []byte("---\nprovider: file\nto: x\n---\nhi\n")}}
+	_, err = a.draftsHook(false).Run(context.Background(), "pre-commit", files, nil, false)
 	if err == nil {
 		t.Fatal("preCommit: no error")
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -284,6 +285,28 @@ func TestWatchOnceRemote(t *testing.T) {
 	r = courier(t, w.central, nil, "watch", "--once", "--remote", "origin", "--config", w.config)
 	if wantCode(t, r, 0, "second --once"); !strings.Contains(r.stdout, "sent 0,") {
 		t.Errorf("a second run sent again:\n%s", r)
+	}
+
+	// An invalid version pushed past the hook: never enqueued, listed by status --json with its
+	// branch and commit, whatever branch the central clone is on.
+	writeDraft(t, alice, "FEAT-0001", "bad", "---\nprovider: file\n---\nno recipient\n")
+	git(t, alice, "add", "-A")
+	git(t, alice, "commit", "-q", "--no-verify", "-m", "bad")
+	git(t, alice, "push", "-q", "origin", "HEAD")
+	badCommit := strings.TrimSpace(git(t, alice, "rev-parse", "HEAD"))
+	r = courier(t, w.central, nil, "watch", "--once", "--remote", "origin", "--config", w.config)
+	wantCode(t, r, 0, "--once with an invalid version")
+	r = courier(t, w.central, nil, "status", "--json", "--config", w.config)
+	wantCode(t, r, 0, "status --json in the central clone")
+	var st struct {
+		Invalid []struct{ Draft, Branch, Commit string } `json:"invalid"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r)
+	}
+	if len(st.Invalid) != 1 || st.Invalid[0].Branch != "origin/feat/FEAT-0001" || st.Invalid[0].Commit != badCommit ||
+		!strings.HasSuffix(st.Invalid[0].Draft, "drafts/bad.md") {
+		t.Errorf("status --json invalid = %+v, want bad.md on origin/feat/FEAT-0001 at %s", st.Invalid, badCommit)
 	}
 
 	r = courier(t, w.central, nil, "watch", "--print-service", "systemd", "--remote", "origin", "--config", w.config)

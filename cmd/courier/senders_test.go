@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery"
 )
 
@@ -21,7 +20,8 @@ func TestWatchProvidersReportWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	provs, err := watchProviders(cfg, buildEnv{getenv: getenv, root: dir}, adapters.NewRedactor())
+	dc, _, err := cfg.Watcher(getenv, nil)
+	provs := dc.Providers
 	if err != nil {
 		t.Fatal(err)
 	}

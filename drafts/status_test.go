@@ -1,6 +1,8 @@
-package main
+package drafts
 
-import "testing"
+import (
+	"testing"
+)
 
 // TestEscapeText: status output never passes a control character through (README.md, "Commands").
 func TestEscapeText(t *testing.T) {
@@ -10,8 +12,8 @@ func TestEscapeText(t *testing.T) {
 		"line\rover":             `line\rover`,
 		"tab\tand unicode é → ✓": `tab\tand unicode é → ✓`,
 	} {
-		if got := escapeText(in); got != want {
-			t.Errorf("escapeText(%q) = %q, want %q", in, got, want)
+		if got := EscapeText(in); got != want {
+			t.Errorf("EscapeText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

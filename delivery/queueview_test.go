@@ -1,0 +1,64 @@
+package delivery
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/monoco/courier/delivery/mailbox"
+)
+
+func TestItemMessagesAndShow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	mine := f.msg("test", "a")
+	mine.Source = &mailbox.Source{Item: "FEAT-0001"}
+	f.enqueue(t, mine)
+	f.enqueue(t, f.msg("test", "b")) // no source: another producer's
+	got, err := ItemMessages(f.mb, "FEAT-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{StatePending: {mine.ID}, StateSending: {}, StateFailed: {}, StateSent: {}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ItemMessages (-want +got):\n%s", diff)
+	}
+	e, err := f.mb.Find(mine.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Show(e, "outbound/test/x.md")
+	if err != nil || s.State != StatePending || s.Body != mine.Body || s.ID != mine.ID {
+		t.Errorf("Show = %+v, %v", s, err)
+	}
+}
+
+func TestPrintQueueEscapes(t *testing.T) {
+	msg := "bad\x1b[31m\nline " + strings.Repeat("x", 80)
+	var b bytes.Buffer
+	err := PrintQueue(&b, []QueueItem{{ID: "out_x\r", Provider: "test", State: StateFailed, To: []string{"a"}, ErrorMessage: &msg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, `out_x\r`) || !strings.Contains(out, `bad\x1b[31m line xx`) || !strings.Contains(out, "…") || strings.ContainsAny(out, "\x1b\r") {
+		t.Errorf("PrintQueue:\n%s", out)
+	}
+	for in, want := range map[string]string{"a\tb\n": "a\tb\n", "\u009b\xff\u00e9": `\u009b\xffé`, "\x7f": `\x7f`} {
+		if got := Escape(in, true); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestQueued(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.enqueue(t, f.msg("test", "a"))
+	q := Queued(f.mb)
+	if !q("test") || q("other") || Queued(nil)("test") {
+		t.Error("Queued reports the wrong providers")
+	}
+}
