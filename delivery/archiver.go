@@ -10,7 +10,7 @@ import (
 // maxArchiving bounds the accepted messages whose archive record is not written yet: the engine starts
 // no new send while that many are waiting, so a crash resends at most this many messages once each
 // (the at-least-once window after acceptance, docs/protocol.md "Guarantees").
-const maxArchiving = 64
+const maxArchiving = 16
 
 // archiver writes the archive records of accepted messages on its own goroutine, so that a channel's
 // next send overlaps the archive write of the message before it (docs/protocol.md, "Guarantees": a
