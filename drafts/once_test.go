@@ -398,7 +398,7 @@ func TestDeliverCancelled(t *testing.T) {
 
 // TestCrashAfterIntentKeepsPathOrder: intents are recorded in parallel, so a crash may leave b.md's
 // intent recorded and a.md's not. If nothing of b.md reached the mailbox, the next run delivers it
-// under its recorded id but with this run's times: a.md still comes before b.md (contract §4: drafts
+// under its recorded id but with this run's times: a.md still comes before b.md (docs/protocol.md, "Ledger": drafts
 // are enqueued in path order).
 func TestCrashAfterIntentKeepsPathOrder(t *testing.T) {
 	t.Parallel()

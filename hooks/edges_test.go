@@ -29,7 +29,7 @@ func runPlain(t *testing.T, h *hooks.Repo, name string, o hooks.Options) *hooks.
 }
 
 // TestRunChecksSizeBeforeReading: a staged or committed draft over MaxSize is reported with its size
-// and never read (CONTRACT "Sizes are checked before reading"; a 400 MB draft used to cost 1.4 GB).
+// and never read (docs/protocol.md, "Guarantees"; a 400 MB draft used to cost 1.4 GB).
 func TestRunChecksSizeBeforeReading(t *testing.T) {
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
@@ -57,7 +57,7 @@ func TestRunChecksSizeBeforeReading(t *testing.T) {
 }
 
 // TestRunReportsKinds: a symbolic link or a gitlink where a draft is expected is reported as such,
-// unread, by every hook, so that it is refused rather than delivered (CONTRACT "Protection").
+// unread, by every hook, so that it is refused rather than delivered (docs/protocol.md, "Hooks").
 func TestRunReportsKinds(t *testing.T) {
 	r := newRepo(t)
 	r.write("README.md", "# x\n")

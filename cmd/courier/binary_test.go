@@ -90,7 +90,7 @@ func runIn(t *testing.T, dir string, env []string, prog string, args ...string) 
 	return r
 }
 
-// TestBinaryHooks commits through the real hooks of the real binary (contract §9, §11): a valid
+// TestBinaryHooks commits through the real hooks of the real binary (README.md, "Git hooks"): a valid
 // draft is in outbound/ when `git commit` returns; an invalid one blocks the commit.
 func TestBinaryHooks(t *testing.T) {
 	t.Parallel()
@@ -150,7 +150,7 @@ func TestBinaryHooks(t *testing.T) {
 }
 
 // TestBinaryDemo: `courier demo` works in an empty directory that is not a repository, with no
-// configuration and no git identity (contract §11).
+// configuration and no git identity (README.md, "Quick start").
 func TestBinaryDemo(t *testing.T) {
 	t.Parallel()
 	bin := courierBinary(t)
@@ -173,7 +173,7 @@ func TestBinaryDemo(t *testing.T) {
 }
 
 // TestBinaryHookSkipAndMissing: COURIER_SKIP=1 skips courier in the hooks, and a hook whose courier
-// binary is gone says so and does not block the commit (contract §9).
+// binary is gone says so and does not block the commit (README.md, "Git hooks").
 func TestBinaryHookSkipAndMissing(t *testing.T) {
 	t.Parallel()
 	bin := courierBinary(t)
@@ -259,7 +259,7 @@ func TestBinaryHooksRecordStablePath(t *testing.T) {
 	}
 }
 
-// Log lines carry RFC 3339 UTC times with Z like every timestamp courier writes (contract §4), in any
+// Log lines carry RFC 3339 UTC times with Z like every timestamp courier writes (docs/protocol.md, "Message file"), in any
 // local time zone and in both log formats.
 func TestBinaryLogTimesUTC(t *testing.T) {
 	t.Parallel()

@@ -174,7 +174,7 @@ func deliverTrial(t *testing.T, bin string, rng *rand.Rand, maxDelay time.Durati
 }
 
 // TestCrashDeliver: `courier deliver` killed at random points never loses a draft and never enqueues
-// one twice (contract §4).
+// one twice (docs/protocol.md, "Guarantees").
 func TestCrashDeliver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills real processes")
@@ -190,7 +190,7 @@ func TestCrashDeliver(t *testing.T) {
 }
 
 // TestCrashDeliverChangedDrafts: the drafts change while deliveries are being killed; the second
-// version of each is enqueued exactly once, the first at most once (contract §4).
+// version of each is enqueued exactly once, the first at most once (docs/protocol.md, "Guarantees").
 func TestCrashDeliverChangedDrafts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills real processes")

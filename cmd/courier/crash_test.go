@@ -22,7 +22,7 @@ import (
 )
 
 // Crash tests: the real binary, killed with SIGKILL at random points, must keep the promises of
-// contract §4 (a crash never loses a draft; exactly once per draft version) and §7 (a watcher killed
+// docs/protocol.md, "Guarantees" (a crash never loses a draft; exactly once per draft version; a watcher killed
 // with kill -9 leaves every message recoverable; at-least-once, one resend per in-flight message per
 // crash). The kill delays come from a seeded math/rand: set COURIER_CRASH_SEED to replay a seed (the
 // timing of the processes themselves is not replayable, the delays are).

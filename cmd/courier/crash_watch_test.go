@@ -125,7 +125,7 @@ func claimsOf(t *testing.T, mb *mailbox.Mailbox, pid int) []string {
 }
 
 // TestCrashWatch: a watcher killed with kill -9 at any point leaves every message recoverable; a
-// message is resent at most once per crash that caught it in flight (contract §7).
+// message is resent at most once per crash that caught it in flight (docs/protocol.md, "Guarantees").
 //
 // The kill points are chosen per run, in terms of the watcher's progress rather than wall-clock time
 // (on a loaded machine a fixed delay mostly kills a watcher still starting): right after the start

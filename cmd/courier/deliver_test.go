@@ -60,7 +60,7 @@ func str(t *testing.T, raw json.RawMessage) string {
 
 var msgIDRe = regexp.MustCompile(`^out_file_[0-9a-f]{12}$`)
 
-// TestDeliverJSON covers contract §4/§11: a mixed run enqueues every valid draft, reports the invalid
+// TestDeliverJSON covers README.md, "JSON output": a mixed run enqueues every valid draft, reports the invalid
 // one and exits 65; the --json shape is exact with lists never null; a re-run skips; nothing to do is 0.
 func TestDeliverJSON(t *testing.T) {
 	t.Parallel()

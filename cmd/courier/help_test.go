@@ -13,7 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// contractFlags are the flags contract §8 promises for each command.
+// contractFlags are the flags README.md's Commands table promises for each command.
 var contractFlags = map[string][]string{
 	"init":          nil,
 	"hooks install": {"force"},
@@ -67,7 +67,7 @@ func TestHelp(t *testing.T) {
 	leaves := leafCommands()
 	for name := range contractFlags {
 		if _, ok := leaves[name]; !ok {
-			t.Errorf("command %q of contract §8 is missing", name)
+			t.Errorf("command %q of README.md's Commands table is missing", name)
 		}
 	}
 	for name, flags := range leaves {
@@ -100,7 +100,7 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// TestReorder pins the argument rewriting that lets flags follow positionals (contract §8).
+// TestReorder pins the argument rewriting that lets flags follow positionals (README.md, "Commands").
 func TestReorder(t *testing.T) {
 	t.Parallel()
 	a := &app{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard, now: time.Now}

@@ -65,7 +65,7 @@ func byState(ms []queueMsg) map[string][]string {
 	return out
 }
 
-// TestQueueShowRetry drives dead letters through queue, show and retry (contract §8, §11).
+// TestQueueShowRetry drives dead letters through queue, show and retry (README.md, "Commands" and "JSON output").
 func TestQueueShowRetry(t *testing.T) {
 	t.Parallel()
 	var fail atomic.Bool
