@@ -228,9 +228,9 @@ func (h *Hook) preCommit(res *HookResult, files []Input, refused []*ValidationEr
 	}
 	switch {
 	case bad == 1:
-		return errors.New("commit blocked: 1 draft invalid (fix, or skip courier with COURIER_SKIP=1)")
+		return errors.New("commit blocked: 1 draft invalid (fix the lines above and stage the draft again)")
 	case bad > 1:
-		return fmt.Errorf("commit blocked: %d drafts invalid (fix, or skip courier with COURIER_SKIP=1)", bad)
+		return fmt.Errorf("commit blocked: %d drafts invalid (fix the lines above and stage the drafts again)", bad)
 	}
 	return nil
 }
