@@ -268,7 +268,7 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{"nothing", Config{}, "one is required"},
 		{"http webhook", Config{Webhook: "http://hooks.slack.com/services/T/B/" + hookTok}, "https"},
-		{"alias channel without token", Config{Webhook: "https://hooks.slack.com/services/T/B/x",
+		{"alias channel without token", Config{Webhook: "https://hooks.example.invalid/services/T/B/x",
 			Channels: map[string]Channel{"ops": {Channel: "C0123ABCD"}}}, "needs a bot token"},
 		{"bad throttle", Config{Token: botTok, Common: adapters.Common{ThrottleWait: "soon"}}, "throttle_wait"},
 	} {

@@ -21,7 +21,7 @@ func TestWatchConfigErrors(t *testing.T) {
 		config string
 		want   string // substring of the one stderr line
 	}{
-		{name: "unset variable", config: "providers:\n  lark: {webhook: \"https://open.feishu.cn/open-apis/bot/v2/hook/${P}\", secret: \"${LARK_UNSET}\"}\n",
+		{name: "unset variable", config: "providers:\n  lark: {webhook: \"https://lark.example.invalid/open-apis/bot/v2/hook/${P}\", secret: \"${LARK_UNSET}\"}\n",
 			want: "LARK_UNSET"},
 		{name: "smtp url", config: "providers:\n  email:\n    smtp: \"smtp://user:${P}@host:notaport\"\n    from: \"bot@example.com\"\n",
 			want: "providers.email"},

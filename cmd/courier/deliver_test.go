@@ -260,7 +260,7 @@ func TestSendProviderOverride(t *testing.T) {
 	t.Parallel()
 	repo := newRepo(t, "FEAT-0004-send")
 	writeFile(t, filepath.Join(repo, ".monoco", "courier.yaml"),
-		"providers:\n  wecom: {webhook: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${WECOM_KEY}\"}\n")
+		"providers:\n  wecom: {webhook: \"https://wecom.example.invalid/cgi-bin/webhook/send?key=${WECOM_KEY}\"}\n")
 	rel := writeDraft(t, repo, "FEAT-0004", "w", "---\nprovider: wecom\nto: ops\n---\nhello\n")
 	r := courier(t, repo, nil, "send", rel, "--provider", "file")
 	wantCode(t, r, 0, "send --provider file")

@@ -13,8 +13,8 @@ func TestWatchProvidersReportWaits(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir+"/courier.yaml", "providers:\n"+
-		"  dingtalk: {webhook: \"https://oapi.dingtalk.com/robot/send?access_token=${T}\"}\n"+
-		"  wecom: {webhook: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${T}\", rate: 3/s, throttle_wait: 7s}\n")
+		"  dingtalk: {webhook: \"https://dingtalk.example.invalid/robot/send?access_token=${T}\"}\n"+
+		"  wecom: {webhook: \"https://wecom.example.invalid/cgi-bin/webhook/send?key=${T}\", rate: 3/s, throttle_wait: 7s}\n")
 	getenv := func(string) string { return "tok-0123456789" }
 	cfg, err := loadConfig(dir+"/courier.yaml", true, dir, getenv)
 	if err != nil {
