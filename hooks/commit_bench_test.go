@@ -98,6 +98,12 @@ func benchPaired(b *testing.B, step func(p *pairRepo, i int) time.Duration) {
 	hooked.run(bin, "init")
 	hooked.run(bin, "hooks", "install")
 	plain.run(bin, "init") // same mailbox and exclude entries; no hooks
+	runPaired(b, plain, hooked, step)
+}
+
+// runPaired times step in plain and hooked b.N times, alternating which goes first, and reports the
+// median added milliseconds and the median without hooks.
+func runPaired(b *testing.B, plain, hooked *pairRepo, step func(p *pairRepo, i int) time.Duration) {
 	// One warm-up commit each, so page cache and git's own files are equally warm.
 	step(plain, -1)
 	step(hooked, -1)

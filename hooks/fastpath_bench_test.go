@@ -21,24 +21,7 @@ func BenchmarkCommitFloor(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	step := func(p *pairRepo, i int) time.Duration {
+	runPaired(b, plain, hooked, func(p *pairRepo, i int) time.Duration {
 		return p.timed("--allow-empty", "-m", fmt.Sprintf("empty %d", i))
-	}
-	step(plain, -1)
-	step(hooked, -1)
-	var added, base []float64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var dp, dh time.Duration
-		if i%2 == 0 {
-			dp, dh = step(plain, i), step(hooked, i)
-		} else {
-			dh, dp = step(hooked, i), step(plain, i)
-		}
-		added = append(added, float64(dh-dp)/float64(time.Millisecond))
-		base = append(base, float64(dp)/float64(time.Millisecond))
-	}
-	b.StopTimer()
-	b.ReportMetric(median(added), "added-ms")
-	b.ReportMetric(median(base), "without-ms")
+	})
 }
