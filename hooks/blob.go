@@ -112,15 +112,22 @@ func rawBlobID(content []byte) string {
 
 // run runs cmd and returns its stdout; the error carries git's stderr.
 func run(cmd *exec.Cmd) ([]byte, error) {
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, msg, err := output(cmd)
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
 		return nil, fmt.Errorf("git %s: %s: %w", cmd.Args[1], msg, err)
 	}
 	return out, nil
+}
+
+// output runs cmd and returns its stdout; when it fails, msg is git's stderr (else the error's text).
+func output(cmd *exec.Cmd) (out []byte, msg string, err error) {
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if out, err = cmd.Output(); err != nil {
+		if msg = strings.TrimSpace(stderr.String()); msg == "" {
+			msg = err.Error()
+		}
+		return nil, msg, err
+	}
+	return out, "", nil
 }

@@ -22,7 +22,6 @@
 package hooks
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -168,14 +167,8 @@ func gitRaw(dir string, env []string, args ...string) ([]byte, error) {
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, msg, err := output(cmd)
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
 		return nil, fmt.Errorf("git %s: %s", args[0], msg)
 	}
 	return out, nil

@@ -244,14 +244,8 @@ func gitCtx(ctx context.Context, gitDir string, stdin io.Reader, args ...string)
 	cmd.Dir = gitDir
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
 	cmd.Stdin = stdin
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, msg, err := output(cmd)
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ctx.Err() == nil {
 			return nil, &exitCodeError{args: args, code: ee.ExitCode(), msg: msg}
