@@ -122,74 +122,109 @@ type ContractHarness struct {
 // RunContract runs the shared contract cases as subtests of t.
 func RunContract(t *testing.T, h ContractHarness) {
 	t.Helper()
-	msg := h.Message
-	if msg == nil {
-		msg = DefaultContractMessage
+	c := contract{h: h, msg: h.Message}
+	if c.msg == nil {
+		c.msg = DefaultContractMessage
 	}
-	send := func(ctx context.Context, t *testing.T, b Behaviour, timeout time.Duration) (time.Duration, error) {
-		t.Helper()
-		s := h.Start(t, Env{Behaviour: b, Timeout: timeout})
-		start := time.Now()
-		_, err := s.Sender.Send(ctx, msg())
-		el := time.Since(start)
-		if err != nil {
-			for _, sec := range s.Secrets {
-				if len(sec) >= adapters.MinSecretLen && strings.Contains(err.Error(), sec) {
-					t.Errorf("%s: error string contains a configured secret: %q", b, err.Error())
-				}
-			}
-			if s.Derived != nil {
-				for _, sec := range s.Derived() {
-					if len(sec) >= adapters.MinSecretLen && strings.Contains(err.Error(), sec) {
-						t.Errorf("%s: error string contains a per-request credential %q: %q", b, sec, err.Error())
-					}
-				}
-			}
-		}
-		if s.Unclosed != nil {
-			// The client may close a body just after Send returns on cancellation paths.
-			deadline := time.Now().Add(2 * time.Second)
-			for s.Unclosed() != 0 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if n := s.Unclosed(); n != 0 {
-				t.Errorf("%s: %d response bodies were not closed", b, n)
-			}
-		}
-		return el, err
-	}
-	const timeout = 5 * time.Second
+	c.classification(t)
+	c.interruption(t)
+	c.leaks(t)
+}
 
+// contractTimeout is the per-attempt timeout of every case that does not test timing out.
+const contractTimeout = 5 * time.Second
+
+// contract is one adapter's run of the suite.
+type contract struct {
+	h   ContractHarness
+	msg func() *mailbox.Message
+}
+
+// send starts a fake answering with b, sends one message through it and checks what every case
+// checks: no secret in the error, every response body closed.
+func (c contract) send(ctx context.Context, t *testing.T, b Behaviour, timeout time.Duration) (time.Duration, error) {
+	t.Helper()
+	s := c.h.Start(t, Env{Behaviour: b, Timeout: timeout})
+	start := time.Now()
+	_, err := s.Sender.Send(ctx, c.msg())
+	el := time.Since(start)
+	if err != nil {
+		noSecrets(t, b, err, s)
+	}
+	if s.Unclosed != nil {
+		allClosed(t, b, s.Unclosed)
+	}
+	return el, err
+}
+
+// noSecrets fails t if err quotes a configured secret or a per-request credential of s.
+func noSecrets(t *testing.T, b Behaviour, err error, s Setup) {
+	t.Helper()
+	for _, sec := range s.Secrets {
+		if len(sec) >= adapters.MinSecretLen && strings.Contains(err.Error(), sec) {
+			t.Errorf("%s: error string contains a configured secret: %q", b, err.Error())
+		}
+	}
+	if s.Derived != nil {
+		for _, sec := range s.Derived() {
+			if len(sec) >= adapters.MinSecretLen && strings.Contains(err.Error(), sec) {
+				t.Errorf("%s: error string contains a per-request credential %q: %q", b, sec, err.Error())
+			}
+		}
+	}
+}
+
+// allClosed fails t if response bodies stay open.
+func allClosed(t *testing.T, b Behaviour, unclosed func() int64) {
+	t.Helper()
+	// The client may close a body just after Send returns on cancellation paths.
+	deadline := time.Now().Add(2 * time.Second)
+	for unclosed() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := unclosed(); n != 0 {
+		t.Errorf("%s: %d response bodies were not closed", b, n)
+	}
+}
+
+// classification: each answer of the provider is reported as the right kind of failure, with the
+// provider's wait where it gives one.
+func (c contract) classification(t *testing.T) {
 	t.Run("success", func(t *testing.T) {
-		if _, err := send(context.Background(), t, BehaveSucceed, timeout); err != nil {
+		if _, err := c.send(context.Background(), t, BehaveSucceed, contractTimeout); err != nil {
 			t.Fatalf("Send = %v, want nil", err)
 		}
 	})
 	t.Run("transient", func(t *testing.T) {
-		_, err := send(context.Background(), t, BehaveTransient, timeout)
+		_, err := c.send(context.Background(), t, BehaveTransient, contractTimeout)
 		wantClass(t, err, false, false)
-		if h.TransientRetryAfter {
+		if c.h.TransientRetryAfter {
 			wantRetryAfter(t, err, ContractRetryAfter)
 		}
 	})
 	t.Run("permanent", func(t *testing.T) {
-		_, err := send(context.Background(), t, BehavePermanent, timeout)
+		_, err := c.send(context.Background(), t, BehavePermanent, contractTimeout)
 		wantClass(t, err, true, false)
 	})
 	t.Run("rate_limit", func(t *testing.T) {
-		if h.NoRateLimit {
+		if c.h.NoRateLimit {
 			t.Skip("provider has no rate-limit answer")
 		}
-		_, err := send(context.Background(), t, BehaveRateLimit, timeout)
+		_, err := c.send(context.Background(), t, BehaveRateLimit, contractTimeout)
 		wantClass(t, err, false, true)
-		if h.RateLimitRetryAfter {
+		if c.h.RateLimitRetryAfter {
 			wantRetryAfter(t, err, ContractRetryAfter)
 		}
 	})
+}
+
+// interruption: a send that gets no answer returns promptly, as a transient failure, when the
+// context is cancelled or the client's timeout passes.
+func (c contract) interruption(t *testing.T) {
 	t.Run("context_cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(100*time.Millisecond, cancel)
-		el, err := send(ctx, t, BehaveHang, timeout)
+		el, err := c.send(ctx, t, BehaveHang, contractTimeout)
 		wantClass(t, err, false, false)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("errors.Is(%v, context.Canceled) = false", err)
@@ -199,37 +234,44 @@ func RunContract(t *testing.T, h ContractHarness) {
 		}
 	})
 	t.Run("slow_server_times_out", func(t *testing.T) {
-		el, err := send(context.Background(), t, BehaveHang, 200*time.Millisecond)
+		el, err := c.send(context.Background(), t, BehaveHang, 200*time.Millisecond)
 		wantClass(t, err, false, false)
 		if el > 3*time.Second {
 			t.Errorf("Send took %v with a 200ms timeout", el)
 		}
 	})
-	t.Run("redirect_not_followed", func(t *testing.T) {
-		s := h.Start(t, Env{Behaviour: BehaveRedirect, Timeout: timeout})
-		if s.Landed == nil {
-			t.Skip("not an HTTP adapter")
-		}
-		_, err := s.Sender.Send(context.Background(), msg())
-		wantClass(t, err, true, false)
-		if n := s.Landed(); n != 0 {
-			t.Errorf("the redirect was followed (%d requests reached its target)", n)
-		}
-		if err == nil {
-			return
-		}
-		if e := err.Error(); !strings.Contains(e, "302") || !strings.Contains(e, "redirect") {
-			t.Errorf("error %q: want the status (302) and that redirects are not followed", e)
-		}
-		if strings.Contains(err.Error(), RedirectToken) {
-			t.Errorf("error quotes the Location's credential: %q", err)
-		}
-	})
+}
+
+// leaks: a redirect is neither followed nor quoted, and an answer echoing the request does not
+// carry its secrets into the error.
+func (c contract) leaks(t *testing.T) {
+	t.Run("redirect_not_followed", c.redirectNotFollowed)
 	t.Run("echoed_secrets_redacted", func(t *testing.T) {
-		if _, err := send(context.Background(), t, BehaveEcho, timeout); err == nil {
+		if _, err := c.send(context.Background(), t, BehaveEcho, contractTimeout); err == nil {
 			t.Fatal("Send = nil for an error answer")
 		}
 	})
+}
+
+func (c contract) redirectNotFollowed(t *testing.T) {
+	s := c.h.Start(t, Env{Behaviour: BehaveRedirect, Timeout: contractTimeout})
+	if s.Landed == nil {
+		t.Skip("not an HTTP adapter")
+	}
+	_, err := s.Sender.Send(context.Background(), c.msg())
+	wantClass(t, err, true, false)
+	if n := s.Landed(); n != 0 {
+		t.Errorf("the redirect was followed (%d requests reached its target)", n)
+	}
+	if err == nil {
+		return
+	}
+	if e := err.Error(); !strings.Contains(e, "302") || !strings.Contains(e, "redirect") {
+		t.Errorf("error %q: want the status (302) and that redirects are not followed", e)
+	}
+	if strings.Contains(err.Error(), RedirectToken) {
+		t.Errorf("error quotes the Location's credential: %q", err)
+	}
 }
 
 // DefaultContractMessage is the message RunContract sends unless the harness supplies one.

@@ -89,28 +89,63 @@ func New(cfg Config, opts adapters.Options) (*Sender, error) {
 // Send delivers m in one SMTP transaction and returns its Message-ID (with angle brackets) as the
 // provider message id, so that replies carrying it in In-Reply-To correlate.
 func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
-	env, err := compose(m, s.srv.from, s.now())
+	env, raw, err := s.render(m)
+	if err != nil {
+		return "", err
+	}
+	var conn sendConn
+	defer conn.close()
+	client, err := s.client(ctx, &conn)
 	if err != nil {
 		return "", adapters.Permanent("email: %s", s.red.String(err.Error()))
 	}
+	c, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return "", s.fail(ctx, "connect", err)
+	}
+	defer client.CloseWithSMTPClient(c) //nolint:errcheck // QUIT after the outcome is known
+	if err := s.transact(ctx, c, env, raw); err != nil {
+		return "", err
+	}
+	return MessageID(m.ID, s.srv.from), nil
+}
+
+// render composes m into its envelope and the exact bytes of the message.
+func (s *Sender) render(m *mailbox.Message) (*envelope, *bytes.Buffer, error) {
+	env, err := compose(m, s.srv.from, s.now())
+	if err != nil {
+		return env, nil, adapters.Permanent("email: %s", s.red.String(err.Error()))
+	}
 	var raw bytes.Buffer
 	if _, err := env.msg.WriteTo(&raw); err != nil {
-		return "", adapters.Permanent("email: compose: %s", s.red.String(err.Error()))
+		return env, nil, adapters.Permanent("email: compose: %s", s.red.String(err.Error()))
 	}
+	return env, &raw, nil
+}
 
+// sendConn is the connection of one send, closed when the caller's context is cancelled.
+type sendConn struct {
+	conn net.Conn
+	stop func() bool
+}
+
+// close closes the connection (after QUIT; nothing is left to report) and drops the cancellation.
+func (sc *sendConn) close() {
+	if sc.stop != nil {
+		sc.stop()
+	}
+	if sc.conn != nil {
+		_ = sc.conn.Close()
+	}
+}
+
+// client is the SMTP client of one send: bounded by the sender's timeout or ctx's earlier
+// deadline, its connection recorded in conn and aborted when ctx is cancelled.
+func (s *Sender) client(ctx context.Context, conn *sendConn) (*gomail.Client, error) {
 	timeout := s.timeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
-	sendCtx := ctx
-	var conn net.Conn
-	stop := func() bool { return false }
-	defer func() {
-		stop()
-		if conn != nil {
-			_ = conn.Close() // after QUIT; nothing left to report
-		}
-	}()
 	helo := s.srv.helo
 	if helo == "" {
 		helo = "localhost"
@@ -121,54 +156,52 @@ func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 		gomail.WithTimeout(timeout),
 		gomail.WithTLSPolicy(s.tlsPolicy()),
 		gomail.WithTLSConfig(s.tlsConfig()),
-		gomail.WithDialContextFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := s.connect(ctx, network, addr)
+		gomail.WithDialContextFunc(func(dctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := s.connect(dctx, network, addr)
 			if err == nil {
-				conn = c
+				conn.conn = c
 				// Cancelling the caller's context aborts the transaction wherever it is.
-				stop = context.AfterFunc(sendCtx, func() { _ = c.Close() })
+				conn.stop = context.AfterFunc(ctx, func() { _ = c.Close() })
 			}
 			return c, err
 		}),
 	)
 	if err != nil {
-		return "", adapters.Permanent("email: %s", s.red.String(err.Error()))
+		return nil, err
 	}
 	if s.srv.hasAuth() {
 		client.SetSMTPAuthCustom(&auth{user: s.srv.username, pass: s.srv.password,
 			allowPlain: s.isLoopback(s.srv.host)})
 	}
+	return client, nil
+}
 
-	c, err := client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		return "", s.fail(ctx, "connect", err)
-	}
-	defer client.CloseWithSMTPClient(c) //nolint:errcheck // QUIT after the outcome is known
-
+// transact runs MAIL, RCPT and DATA for raw, after checking it against the server's SIZE.
+func (s *Sender) transact(ctx context.Context, c *smtp.Client, env *envelope, raw *bytes.Buffer) error {
 	if ok, v := c.Extension("SIZE"); ok {
 		if limit, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && limit > 0 && raw.Len() > limit {
-			return "", adapters.Permanent("email: message is %d bytes, server %s accepts at most %d",
+			return adapters.Permanent("email: message is %d bytes, server %s accepts at most %d",
 				raw.Len(), s.srv.addr(), limit)
 		}
 	}
 	if err := c.Mail("<" + env.from + ">"); err != nil {
-		return "", s.fail(ctx, "MAIL FROM", err)
+		return s.fail(ctx, "MAIL FROM", err)
 	}
 	if err := s.recipients(ctx, c, env.rcpts); err != nil {
 		_ = c.Reset()
-		return "", err
+		return err
 	}
 	w, err := c.Data()
 	if err != nil {
-		return "", s.fail(ctx, "DATA", err)
+		return s.fail(ctx, "DATA", err)
 	}
 	if _, err := w.Write(raw.Bytes()); err != nil {
-		return "", s.fail(ctx, "DATA", err)
+		return s.fail(ctx, "DATA", err)
 	}
 	if err := w.Close(); err != nil {
-		return "", s.fail(ctx, "end of DATA", err)
+		return s.fail(ctx, "end of DATA", err)
 	}
-	return MessageID(m.ID, s.srv.from), nil
+	return nil
 }
 
 // recipients sends RCPT for every address. Any 5yz makes the whole message fail permanently
