@@ -109,18 +109,7 @@ func (c *Central) Fetch(ctx context.Context) (Result, error) {
 	}
 	defer unlock()
 	log := c.cfg.Logger.With("remote", c.cfg.Remote)
-	fctx, cancel := context.WithTimeout(ctx, c.cfg.FetchTimeout)
-	err = hooks.Fetch(fctx, c.cfg.Repo, c.cfg.Remote)
-	stalled := fctx.Err() != nil
-	cancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			return Result{}, ctx.Err() // shutting down: not a failure of the remote
-		}
-		if stalled {
-			err = fmt.Errorf("git fetch %s: no answer within %s", c.cfg.Remote, c.cfg.FetchTimeout)
-		}
-		log.Error("fetch failed; trying again at the next interval", "err", err)
+	if err := c.fetchRemote(ctx, log); err != nil {
 		return Result{}, err
 	}
 	branches, err := hooks.RemoteBranches(ctx, c.cfg.Repo, c.cfg.Remote)
@@ -133,6 +122,46 @@ func (c *Central) Fetch(ctx context.Context) (Result, error) {
 		log.Error("read central state", "err", err)
 		return Result{}, err
 	}
+	res, failed, err := c.deliverBranches(ctx, log, branches, tips)
+	if err != nil {
+		return res, err
+	}
+	if err := c.forgetDeleted(log, branches, tips); err != nil {
+		return res, err
+	}
+	if res.Delivered > 0 || res.Invalid > 0 {
+		log.Info("fetched", "delivered", res.Delivered, "invalid", res.Invalid)
+	}
+	if len(failed) > 0 {
+		return res, fmt.Errorf("fetch %s: could not deliver from %s", c.cfg.Remote, strings.Join(failed, ", "))
+	}
+	return res, nil
+}
+
+// fetchRemote runs `git fetch` within FetchTimeout. A stall is named as such; a failure because ctx
+// is done returns ctx's error (shutting down is not a failure of the remote) and is not logged.
+func (c *Central) fetchRemote(ctx context.Context, log *slog.Logger) error {
+	fctx, cancel := context.WithTimeout(ctx, c.cfg.FetchTimeout)
+	err := hooks.Fetch(fctx, c.cfg.Repo, c.cfg.Remote)
+	stalled := fctx.Err() != nil
+	cancel()
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if stalled {
+		err = fmt.Errorf("git fetch %s: no answer within %s", c.cfg.Remote, c.cfg.FetchTimeout)
+	}
+	log.Error("fetch failed; trying again at the next interval", "err", err)
+	return err
+}
+
+// deliverBranches delivers, in name order, from every matching branch whose tip moved, recording
+// each tip once its branch is done. It returns the branches that failed; its error is ctx's, or a
+// failure to record the tips, and stops the run.
+func (c *Central) deliverBranches(ctx context.Context, log *slog.Logger, branches, tips map[string]string) (Result, []string, error) {
 	names := make([]string, 0, len(branches))
 	for name := range branches {
 		names = append(names, name)
@@ -148,7 +177,7 @@ func (c *Central) Fetch(ctx context.Context) (Result, error) {
 		}
 		if err := c.branch(ctx, log, name, it, tips[name], tip, &res); err != nil {
 			if ctx.Err() != nil {
-				return res, ctx.Err()
+				return res, failed, ctx.Err()
 			}
 			log.Error("deliver from remote branch; trying again at the next fetch", "branch", c.cfg.Remote+"/"+name, "err", err)
 			failed = append(failed, name)
@@ -157,62 +186,86 @@ func (c *Central) Fetch(ctx context.Context) (Result, error) {
 		tips[name] = tip
 		if err := c.state.saveTips(tips); err != nil {
 			log.Error("record remote tips", "err", err)
-			return res, err
+			return res, failed, err
 		}
 	}
+	return res, failed, nil
+}
+
+// forgetDeleted drops the tips of branches deleted on the remote: nothing queued changes.
+func (c *Central) forgetDeleted(log *slog.Logger, branches, tips map[string]string) error {
 	forgot := false
 	for name := range tips {
 		if _, ok := branches[name]; !ok {
-			delete(tips, name) // deleted on the remote: nothing queued changes, its tip is forgotten
+			delete(tips, name)
 			forgot = true
 		}
 	}
-	if forgot {
-		if err := c.state.saveTips(tips); err != nil {
-			log.Error("record remote tips", "err", err)
-			return res, err
-		}
+	if !forgot {
+		return nil
 	}
-	if res.Delivered > 0 || res.Invalid > 0 {
-		log.Info("fetched", "delivered", res.Delivered, "invalid", res.Invalid)
+	if err := c.state.saveTips(tips); err != nil {
+		log.Error("record remote tips", "err", err)
+		return err
 	}
-	if len(failed) > 0 {
-		return res, fmt.Errorf("fetch %s: could not deliver from %s", c.cfg.Remote, strings.Join(failed, ", "))
-	}
-	return res, nil
+	return nil
 }
 
 // branch delivers the new draft versions of one branch, from old (the last processed tip, "" on
-// first sight) to tip.
+// first sight) to tip: walk the branch, drop the versions already found invalid, then deliver one
+// commit at a time, oldest first.
 func (c *Central) branch(ctx context.Context, log *slog.Logger, name string, it drafts.Item, old, tip string, res *Result) error {
+	files, err := c.walk(ctx, it, old, tip)
+	if err != nil {
+		return err
+	}
+	todo, blobs, err := c.unseen(ctx, files)
+	if err != nil {
+		return err
+	}
+	run := &branchRun{c: c, log: log, item: it, branch: c.cfg.Remote + "/" + name, blobs: blobs, res: res,
+		d: &drafts.Deliverer{Mailbox: c.cfg.Mailbox, Validator: c.cfg.Validator, Now: c.cfg.Now}}
+	for len(todo) > 0 {
+		n := 1
+		for n < len(todo) && todo[n].Commit == todo[0].Commit {
+			n++
+		}
+		if err := run.commit(ctx, todo[:n]); err != nil {
+			return err
+		}
+		todo = todo[n:]
+	}
+	return nil
+}
+
+// walk lists the draft versions of work item it that the branch brings from old to tip: those its
+// new commits added or changed, or every draft in tip on first sight (old is "", or the branch was
+// rewritten so that it shares nothing with old).
+func (c *Central) walk(ctx context.Context, it drafts.Item, old, tip string) ([]hooks.RemoteFile, error) {
 	r := c.cfg.Repo
 	under := drafts.Under(c.cfg.Patterns)
 	match := func(p string) bool {
 		got, ok := drafts.ItemForPath(p, c.cfg.Patterns)
 		return ok && got.ID == it.ID // a branch delivers its own work item's drafts, as locally
 	}
-	var files []hooks.RemoteFile
 	if old != "" {
 		// old..tip: the new commits, or for a rewritten branch those after the merge base.
 		commits, connected, err := hooks.NewCommits(ctx, r, old, tip)
 		switch {
 		case errors.Is(err, hooks.ErrUnknownCommit) || err == nil && !connected:
-			old = "" // nothing in common with what was seen: first sight
+			// nothing in common with what was seen: first sight
 		case err != nil:
-			return err
+			return nil, err
 		default:
-			if files, err = hooks.ChangedFiles(ctx, r, commits, under, match); err != nil {
-				return err
-			}
+			return hooks.ChangedFiles(ctx, r, commits, under, match)
 		}
 	}
-	if old == "" {
-		var err error
-		if files, err = hooks.TreeFiles(ctx, r, tip, under, match); err != nil {
-			return err
-		}
-	}
-	// Versions already found invalid are never looked at again.
+	return hooks.TreeFiles(ctx, r, tip, under, match)
+}
+
+// unseen drops the versions already found invalid (they are never looked at again) and reads the
+// blobs of the regular files among the rest.
+func (c *Central) unseen(ctx context.Context, files []hooks.RemoteFile) ([]hooks.RemoteFile, map[string]hooks.Blob, error) {
 	var todo []hooks.RemoteFile
 	var ids []string
 	for _, f := range files {
@@ -224,58 +277,68 @@ func (c *Central) branch(ctx context.Context, log *slog.Logger, name string, it 
 			ids = append(ids, f.Blob)
 		}
 	}
-	blobs, err := hooks.ReadBlobs(ctx, r, ids, maxDraft)
+	blobs, err := hooks.ReadBlobs(ctx, c.cfg.Repo, ids, maxDraft)
+	return todo, blobs, err
+}
+
+// branchRun delivers the draft versions of one branch.
+type branchRun struct {
+	c      *Central
+	log    *slog.Logger
+	item   drafts.Item
+	branch string // remote/name
+	blobs  map[string]hooks.Blob
+	d      *drafts.Deliverer
+	res    *Result
+}
+
+// commit delivers the versions group of one commit, then records those found invalid.
+func (b *branchRun) commit(ctx context.Context, group []hooks.RemoteFile) error {
+	inputs, bad := b.inputs(group)
+	commit := group[0].Commit
+	b.d.Info = drafts.StampInfo{Item: b.item, Branch: b.branch, Commit: commit}
+	out, err := b.d.Deliver(ctx, inputs, drafts.Options{})
+	if out != nil {
+		b.res.Delivered += len(out.Delivered)
+		for _, dl := range out.Delivered {
+			b.log.Info("delivered", "draft", dl.Draft, "msg_id", dl.ID, "branch", b.branch, "commit", commit)
+		}
+		for _, e := range out.Invalid {
+			bad[e.File] = append(bad[e.File], e)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	branch := c.cfg.Remote + "/" + name
-	d := &drafts.Deliverer{Mailbox: c.cfg.Mailbox, Validator: c.cfg.Validator, Now: c.cfg.Now}
-	for len(todo) > 0 {
-		// One commit at a time, oldest first.
-		n := 1
-		for n < len(todo) && todo[n].Commit == todo[0].Commit {
-			n++
-		}
-		group := todo[:n]
-		todo = todo[n:]
-		var inputs []drafts.Input
-		bad := map[string][]*drafts.ValidationError{}
-		for _, f := range group {
-			b := blobs[f.Blob]
-			switch {
-			case !f.Regular():
-				bad[f.Path] = []*drafts.ValidationError{{File: f.Path, Msg: "draft is a symbolic link or submodule; only regular files are read"}}
-			case b.Content == nil && b.Size > maxDraft:
-				bad[f.Path] = []*drafts.ValidationError{{File: f.Path, Field: "body",
-					Msg: fmt.Sprintf("draft is larger than %d bytes (frontmatter ≤ 64 KiB, body ≤ 1 MiB)", maxDraft)}}
-			default:
-				inputs = append(inputs, drafts.Input{Path: f.Path, Content: b.Content, Blob: f.Blob})
+	for _, f := range group {
+		if errs := bad[f.Path]; len(errs) > 0 {
+			if err := b.c.invalid(b.log, f, b.branch, errs); err != nil {
+				return err
 			}
-		}
-		d.Info = drafts.StampInfo{Item: it, Branch: branch, Commit: group[0].Commit}
-		out, err := d.Deliver(ctx, inputs, drafts.Options{})
-		if out != nil {
-			res.Delivered += len(out.Delivered)
-			for _, dl := range out.Delivered {
-				log.Info("delivered", "draft", dl.Draft, "msg_id", dl.ID, "branch", branch, "commit", group[0].Commit)
-			}
-			for _, e := range out.Invalid {
-				bad[e.File] = append(bad[e.File], e)
-			}
-		}
-		if err != nil {
-			return err
-		}
-		for _, f := range group {
-			if errs := bad[f.Path]; len(errs) > 0 {
-				if err := c.invalid(log, f, branch, errs); err != nil {
-					return err
-				}
-				res.Invalid++
-			}
+			b.res.Invalid++
 		}
 	}
 	return nil
+}
+
+// inputs turns group into drafts to deliver, refusing up front what is not a regular file or is
+// too large to be a draft.
+func (b *branchRun) inputs(group []hooks.RemoteFile) ([]drafts.Input, map[string][]*drafts.ValidationError) {
+	var inputs []drafts.Input
+	bad := map[string][]*drafts.ValidationError{}
+	for _, f := range group {
+		blob := b.blobs[f.Blob]
+		switch {
+		case !f.Regular():
+			bad[f.Path] = []*drafts.ValidationError{{File: f.Path, Msg: "draft is a symbolic link or submodule; only regular files are read"}}
+		case blob.Content == nil && blob.Size > maxDraft:
+			bad[f.Path] = []*drafts.ValidationError{{File: f.Path, Field: "body",
+				Msg: fmt.Sprintf("draft is larger than %d bytes (frontmatter ≤ 64 KiB, body ≤ 1 MiB)", maxDraft)}}
+		default:
+			inputs = append(inputs, drafts.Input{Path: f.Path, Content: blob.Content, Blob: f.Blob})
+		}
+	}
+	return inputs, bad
 }
 
 // invalid logs an invalid version, then records it so that it is never logged again.
