@@ -1,7 +1,8 @@
 // Package adapters holds what every provider adapter shares: the provider descriptor each adapter
 // returns to the registry in cmd/courier (Descriptor, Spec: strict section decoding, defaults,
 // channels, secrets, sender), the webhook-robot runtime (RobotSender: route → render and sign →
-// post → classify), failure classification (permanent, transient, rate limited), a redactor that
+// post → classify), what every HTTP sender holds (Base: client, clock, throttle_wait, redactor),
+// failure classification (permanent, transient, rate limited), a redactor that
 // removes secrets by value, HTTP helpers that always time out, close bodies and never follow a
 // redirect, and rendering helpers (titles, cards, channel aliases). The contract test suite each
 // adapter runs is in package adapterstest.

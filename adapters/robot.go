@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"time"
 
@@ -106,10 +105,7 @@ type RobotSender struct {
 	robot    Robot
 	def      Hook
 	channels map[string]Hook
-	client   *http.Client
-	now      func() time.Time
-	throttle time.Duration
-	red      *Redactor
+	base     Base
 }
 
 // NewRobot validates cfg without echoing a secret (a default webhook or at least one channel,
@@ -137,9 +133,7 @@ func NewRobot(r Robot, cfg RobotSection, opts Options) (*RobotSender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Name, err)
 	}
-	opts = opts.WithDefaults()
-	return &RobotSender{robot: r, def: def, channels: chs, client: opts.Client, now: opts.Now,
-		throttle: throttle, red: NewRedactor(RobotSecrets(cfg)...)}, nil
+	return &RobotSender{robot: r, def: def, channels: chs, base: NewBase(opts, throttle, RobotSecrets(cfg))}, nil
 }
 
 // Send posts m to the robot its `to` selects: a configured channel alias, else the default
@@ -147,7 +141,7 @@ func NewRobot(r Robot, cfg RobotSection, opts Options) (*RobotSender, error) {
 // different aliases in one message are a permanent error (courier fans out one message per
 // alias). Robots return no message id, so the id is always "". Errors are redacted.
 func (s *RobotSender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
-	return "", s.red.Error(s.send(ctx, m))
+	return "", s.base.Red.Error(s.send(ctx, m))
 }
 
 func (s *RobotSender) send(ctx context.Context, m *mailbox.Message) error {
@@ -160,20 +154,20 @@ func (s *RobotSender) send(ctx context.Context, m *mailbox.Message) error {
 	if err != nil {
 		return Permanent("%s: %v", name, err)
 	}
-	red := s.red
+	red := s.base.Red
 	if len(req.Derived) > 0 {
-		red = s.red.With(req.Derived...)
+		red = red.With(req.Derived...)
 	}
-	resp, err := PostJSON(ctx, s.client, req.URL, req.Body, nil)
+	resp, err := PostJSON(ctx, s.base.Client, req.URL, req.Body, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	return red.Error(s.robot.Classify(resp, Answer{Now: s.now(), Throttle: s.throttle, Red: red}))
+	return red.Error(s.robot.Classify(resp, Answer{Now: s.base.Now(), Throttle: s.base.Throttle, Red: red}))
 }
 
 func (s *RobotSender) request(m *mailbox.Message, hook Hook) (*Request, error) {
 	if s.robot.Request != nil {
-		return s.robot.Request(m, hook, s.now())
+		return s.robot.Request(m, hook, s.base.Now())
 	}
 	body, err := s.robot.Render(m)
 	return &Request{URL: hook.Webhook, Body: body}, err

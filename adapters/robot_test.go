@@ -33,7 +33,7 @@ func TestNewRobotValidates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := NewRobot(tc.r, tc.cfg, Options{})
 			if tc.want == "" {
-				if err != nil || s.throttle != tc.wait {
+				if err != nil || s.base.Throttle != tc.wait {
 					t.Fatalf("NewRobot = %v; want throttle %v", err, tc.wait)
 				}
 				return

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
@@ -21,11 +20,8 @@ import (
 
 // Sender sends to Slack. Safe for concurrent use; every Send honours ctx and the client's timeout.
 type Sender struct {
-	cfg      Config
-	client   *http.Client
-	now      func() time.Time
-	throttle time.Duration
-	red      *adapters.Redactor
+	cfg  Config
+	base adapters.Base
 }
 
 // New validates cfg (URLs must be https except loopback; errors never echo a secret).
@@ -38,9 +34,7 @@ func New(cfg Config, opts adapters.Options) (*Sender, error) {
 		cfg.APIBase = DefaultAPIBase
 	}
 	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
-	opts = opts.WithDefaults()
-	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
-		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
+	return &Sender{cfg: cfg, base: adapters.NewBase(opts, throttle, Secrets(cfg))}, nil
 }
 
 // Send posts m. Routing: a `to` entry naming an alias with a webhook → that webhook; else, with
@@ -50,7 +44,7 @@ func New(cfg Config, opts adapters.Options) (*Sender, error) {
 // A webhook returns no message id (""); chat.postMessage returns the posted ts. Errors are redacted.
 func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
 	id, err := s.send(ctx, m)
-	return id, s.red.Error(err)
+	return id, s.base.Red.Error(err)
 }
 
 func (s *Sender) send(ctx context.Context, m *mailbox.Message) (string, error) {
@@ -154,7 +148,7 @@ func (s *Sender) webhook(ctx context.Context, hook string, p map[string]any) err
 	if err != nil {
 		return adapters.Permanent("%s: encode payload: %v", Name, err)
 	}
-	resp, err := adapters.PostJSON(ctx, s.client, hook, body, nil)
+	resp, err := adapters.PostJSON(ctx, s.base.Client, hook, body, nil)
 	if err != nil {
 		return fmt.Errorf("%s: webhook: %w", Name, err)
 	}
@@ -172,7 +166,7 @@ func (s *Sender) postMessage(ctx context.Context, p map[string]any) (string, err
 		return "", adapters.Permanent("%s: encode payload: %v", Name, err)
 	}
 	h := http.Header{"Authorization": {"Bearer " + s.cfg.Token}}
-	resp, err := adapters.PostJSON(ctx, s.client, s.cfg.APIBase+"/chat.postMessage", body, h)
+	resp, err := adapters.PostJSON(ctx, s.base.Client, s.cfg.APIBase+"/chat.postMessage", body, h)
 	if err != nil {
 		return "", fmt.Errorf("%s: chat.postMessage: %w", Name, err)
 	}
@@ -218,15 +212,15 @@ func isRateCode(code string) bool {
 // chat.postMessage "error"); everything unrecognised that is not 429/5xx is permanent, as Slack's
 // credential, channel and payload errors are.
 func (s *Sender) classify(resp *adapters.Response, code, api string) error {
-	after := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
+	after := adapters.ParseRetryAfter(resp.Header.Get("Retry-After"), s.base.Now())
 	what := fmt.Sprintf("%s: %s: HTTP %d", Name, api, resp.Status)
-	if shown := s.red.Snippet(code, 200); shown != "" { // redacted before it is cut
+	if shown := s.base.Red.Snippet(code, 200); shown != "" { // redacted before it is cut
 		what += ": " + shown
 	}
 	switch {
 	case resp.Status == http.StatusTooManyRequests || isRateCode(code):
 		if after == 0 {
-			after = s.throttle
+			after = s.base.Throttle
 		}
 		return adapters.RateLimited(after, "%s (rate limited)", what)
 	case resp.Status >= 500 || resp.Status == http.StatusRequestTimeout || isTransientCode(code):

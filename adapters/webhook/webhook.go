@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/delivery/mailbox"
@@ -20,11 +19,8 @@ import (
 
 // Sender posts to the configured endpoint. Safe for concurrent use.
 type Sender struct {
-	cfg      Config
-	client   *http.Client
-	now      func() time.Time
-	throttle time.Duration
-	red      *adapters.Redactor
+	cfg  Config
+	base adapters.Base
 }
 
 // New validates cfg: url https (or loopback http), secret of the form whsec_<base64>. Errors
@@ -33,16 +29,14 @@ func New(cfg Config, opts adapters.Options) (*Sender, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	opts = opts.WithDefaults()
 	throttle, _ := adapters.ThrottleWait(cfg.ThrottleWait, DefaultThrottleWait) // validated above
-	return &Sender{cfg: cfg, client: opts.Client, now: opts.Now, throttle: throttle,
-		red: adapters.NewRedactor(Secrets(cfg)...)}, nil
+	return &Sender{cfg: cfg, base: adapters.NewBase(opts, throttle, Secrets(cfg))}, nil
 }
 
 // Send posts m to the endpoint its `to` selects (a channel alias, else url). The receiver's answer
 // body is not a message id, so the id returned is always "". Errors are redacted.
 func (s *Sender) Send(ctx context.Context, m *mailbox.Message) (string, error) {
-	return "", s.red.Error(s.send(ctx, m))
+	return "", s.base.Red.Error(s.send(ctx, m))
 }
 
 func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
@@ -58,7 +52,7 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 	if m.ID == "" || strings.Contains(m.ID, ".") {
 		return adapters.Permanent("%s: message id %q cannot be a webhook-id", Name, m.ID)
 	}
-	now := s.now()
+	now := s.base.Now()
 	body, err := render(m, now)
 	if err != nil {
 		return adapters.Permanent("%s: encode: %v", Name, err)
@@ -66,21 +60,21 @@ func (s *Sender) send(ctx context.Context, m *mailbox.Message) error {
 	h := http.Header{}
 	h.Set("webhook-id", m.ID)
 	h.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
-	red := s.red
+	red := s.base.Red
 	if key != nil {
 		sig := signature(key, m.ID, now.Unix(), body)
 		h.Set("webhook-signature", sig)
 		// A receiver may quote the signature it rejected: never let it into error_message.
-		red = s.red.With(sig, strings.TrimPrefix(sig, "v1,"))
+		red = s.base.Red.With(sig, strings.TrimPrefix(sig, "v1,"))
 	}
-	resp, err := adapters.PostJSON(ctx, s.client, target, body, h)
+	resp, err := adapters.PostJSON(ctx, s.base.Client, target, body, h)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
 	err = adapters.ClassifyHTTPAt(resp, now)
 	var f *adapters.Failure
 	if errors.As(err, &f) && f.RateLimited() && f.RetryAfter() == 0 {
-		err = adapters.RateLimited(s.throttle, "%s", f.Error())
+		err = adapters.RateLimited(s.base.Throttle, "%s", f.Error())
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w%s", Name, err, snippet(red, resp.Body))
