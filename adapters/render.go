@@ -106,6 +106,22 @@ func CardObject(body string) (map[string]any, error) {
 	return obj, nil
 }
 
+// CardBody is CardObject of m's body, its error the *CheckError a Check reports on the body.
+func CardBody(m *mailbox.Message) (map[string]any, error) {
+	obj, err := CardObject(m.Body)
+	if err != nil {
+		return nil, &CheckError{Field: "body", Msg: err.Error()}
+	}
+	return obj, nil
+}
+
+// Unsupported is the *CheckError of a robot that sends text, markdown and card only, for content
+// type ct.
+func Unsupported(provider, ct string) error {
+	return &CheckError{Field: "content_type",
+		Msg: fmt.Sprintf("%s does not support %q (use text, markdown or card)", provider, ct)}
+}
+
 // jsonable converts YAML-decoded values (which may have non-string map keys) to JSON types.
 func jsonable(v any) (any, error) {
 	switch x := v.(type) {

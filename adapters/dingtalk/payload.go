@@ -1,7 +1,6 @@
 package dingtalk
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -32,17 +31,16 @@ func render(m *mailbox.Message) ([]byte, error) {
 			"text":  appendMentions(m.Body, suffix, "\n\n"),
 		}}
 	case mailbox.ContentCard:
-		obj, err := adapters.CardObject(m.Body)
+		obj, err := adapters.CardBody(m)
 		if err != nil {
-			return nil, &adapters.CheckError{Field: "body", Msg: err.Error()}
+			return nil, err
 		}
 		if p, err = cardPayload(m, obj); err != nil {
 			return nil, err
 		}
 		a = nil // actionCard has no @ support
 	default:
-		return nil, &adapters.CheckError{Field: "content_type",
-			Msg: fmt.Sprintf("%s does not support %q (use text, markdown or card)", Name, ct)}
+		return nil, adapters.Unsupported(Name, ct)
 	}
 	if a != nil {
 		p["at"] = a

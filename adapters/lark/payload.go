@@ -1,7 +1,6 @@
 package lark
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/monoco/courier/adapters"
@@ -27,9 +26,9 @@ func render(m *mailbox.Message) (map[string]any, error) {
 			}},
 		}}, nil
 	case mailbox.ContentCard:
-		obj, err := adapters.CardObject(m.Body)
+		obj, err := adapters.CardBody(m)
 		if err != nil {
-			return nil, &adapters.CheckError{Field: "body", Msg: err.Error()}
+			return nil, err
 		}
 		if mt, ok := obj["msg_type"].(string); ok && mt != "" {
 			return obj, nil
@@ -39,8 +38,7 @@ func render(m *mailbox.Message) (map[string]any, error) {
 		}
 		return map[string]any{"msg_type": "interactive", "card": obj}, nil
 	default:
-		return nil, &adapters.CheckError{Field: "content_type",
-			Msg: fmt.Sprintf("%s does not support %q (use text, markdown or card)", Name, ct)}
+		return nil, adapters.Unsupported(Name, ct)
 	}
 }
 

@@ -49,9 +49,9 @@ func render(m *mailbox.Message) (map[string]any, error) {
 		}
 		p["text"] = mention(text, m.Mentions)
 	case mailbox.ContentCard:
-		card, err := adapters.CardObject(m.Body)
+		card, err := adapters.CardBody(m)
 		if err != nil {
-			return nil, &adapters.CheckError{Field: "body", Msg: err.Error()}
+			return nil, err
 		}
 		blocks, ok := card["blocks"].([]any)
 		if !ok || len(blocks) == 0 {

@@ -49,9 +49,9 @@ func payload(m *mailbox.Message) ([]byte, error) {
 		mention(card, m.Mentions)
 		env = envelope(card)
 	case mailbox.ContentCard:
-		obj, err := adapters.CardObject(m.Body)
+		obj, err := adapters.CardBody(m)
 		if err != nil {
-			return nil, &adapters.CheckError{Field: "body", Msg: err.Error()}
+			return nil, err
 		}
 		switch obj["type"] {
 		case "AdaptiveCard":

@@ -38,9 +38,9 @@ func render(m *mailbox.Message) (map[string]any, error) {
 		}
 		return map[string]any{"msgtype": "markdown", "markdown": map[string]any{"content": body}}, nil
 	case mailbox.ContentCard:
-		obj, err := adapters.CardObject(m.Body)
+		obj, err := adapters.CardBody(m)
 		if err != nil {
-			return nil, &adapters.CheckError{Field: "body", Msg: err.Error()}
+			return nil, err
 		}
 		mt, _ := obj["msgtype"].(string)
 		if mt == "" {
@@ -52,8 +52,7 @@ func render(m *mailbox.Message) (map[string]any, error) {
 		}
 		return obj, nil
 	default:
-		return nil, &adapters.CheckError{Field: "content_type",
-			Msg: fmt.Sprintf("%s does not support %q (use text, markdown or card)", Name, ct)}
+		return nil, adapters.Unsupported(Name, ct)
 	}
 }
 
