@@ -22,6 +22,15 @@ func CheckUserMentions(provider, target string, ms []mailbox.Mention) error {
 	return nil
 }
 
+// CheckChat runs the checks a chat robot that mentions users makes first: CheckUserMentions, then
+// CheckBody.
+func CheckChat(provider, target string, m *mailbox.Message) error {
+	if err := CheckUserMentions(provider, target, m.Mentions); err != nil {
+		return err
+	}
+	return CheckBody(provider, m)
+}
+
 // CheckBody refuses an empty body, except for a card (whose object is checked by rendering it).
 func CheckBody(provider string, m *mailbox.Message) error {
 	if ContentType(m) != mailbox.ContentCard && strings.TrimSpace(m.Body) == "" {

@@ -95,11 +95,7 @@ func CardObject(body string) (map[string]any, error) {
 			return nil, errors.New("card body is neither a JSON nor a YAML object")
 		}
 	}
-	v, err := jsonable(v)
-	if err != nil {
-		return nil, err
-	}
-	obj, ok := v.(map[string]any)
+	obj, ok := jsonable(v).(map[string]any)
 	if !ok || len(obj) == 0 {
 		return nil, errors.New("card body must be a non-empty JSON or YAML object")
 	}
@@ -123,38 +119,26 @@ func Unsupported(provider, ct string) error {
 }
 
 // jsonable converts YAML-decoded values (which may have non-string map keys) to JSON types.
-func jsonable(v any) (any, error) {
+func jsonable(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			c, err := jsonable(e)
-			if err != nil {
-				return nil, err
-			}
-			x[k] = c
+			x[k] = jsonable(e)
 		}
-		return x, nil
+		return x
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			c, err := jsonable(e)
-			if err != nil {
-				return nil, err
-			}
-			out[fmt.Sprint(k)] = c
+			out[fmt.Sprint(k)] = jsonable(e)
 		}
-		return out, nil
+		return out
 	case []any:
 		for i, e := range x {
-			c, err := jsonable(e)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = c
+			x[i] = jsonable(e)
 		}
-		return x, nil
+		return x
 	default:
-		return v, nil
+		return v
 	}
 }
 

@@ -135,10 +135,7 @@ func containsWord(s, t string) bool {
 // channel or role, an empty body, a card that is not an object with text, and a rendered request
 // body over MaxBody bytes.
 func Check(m *mailbox.Message) error {
-	if err := adapters.CheckUserMentions(Name, "mobile or user id", m.Mentions); err != nil {
-		return err
-	}
-	if err := adapters.CheckBody(Name, m); err != nil {
+	if err := adapters.CheckChat(Name, "mobile or user id", m); err != nil {
 		return err
 	}
 	b, err := render(m)

@@ -104,10 +104,7 @@ func orDefault(s, d string) string {
 // user and all, an empty text body, a card that is not an object, and a request body (with the
 // signature fields) over MaxBody bytes.
 func Check(m *mailbox.Message) error {
-	if err := adapters.CheckUserMentions(Name, "open_id or user_id", m.Mentions); err != nil {
-		return err
-	}
-	if err := adapters.CheckBody(Name, m); err != nil {
+	if err := adapters.CheckChat(Name, "open_id or user_id", m); err != nil {
 		return err
 	}
 	p, err := render(m)
