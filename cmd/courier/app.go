@@ -45,7 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	}()
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
-	cliApp, ordered, err := a.cli(), args, error(nil)
+	cliApp, ordered := a.cli(), args
+	var err error
 	if len(args) < 2 || args[len(args)-1] != "--generate-bash-completion" { // urfave/cli's completion protocol
 		ordered, err = reorder(cliApp, args)
 	}
@@ -125,16 +126,9 @@ func (a *app) openRepo(hint string) (*hooks.Repo, error) {
 	return r, nil
 }
 
-// load locates the repository (an error outside one when needRepo) and reads the configuration.
-func (a *app) load(needRepo bool) error {
-	if !needRepo {
-		r, _ := hooks.Open(a.dir) // nil outside a repository
-		return a.loadIn(r)
-	}
-	r, err := a.openRepo("run courier inside one")
-	if err != nil {
-		return err
-	}
+// load reads the configuration, in the repository at a.dir if there is one (else a.repo is nil).
+func (a *app) load() error {
+	r, _ := hooks.Open(a.dir)
 	return a.loadIn(r)
 }
 
@@ -151,10 +145,14 @@ func (a *app) loadIn(r *hooks.Repo) error {
 	return nil
 }
 
-// loadDrafts loads the repository, reads the branch and builds the validator. itemFlag overrides the
-// branch's work item.
+// loadDrafts opens the repository (an error outside one), reads the configuration and the branch,
+// and builds the validator. itemFlag overrides the branch's work item.
 func (a *app) loadDrafts(itemFlag string) error {
-	if err := a.load(true); err != nil {
+	r, err := a.openRepo("run courier inside one")
+	if err == nil {
+		err = a.loadIn(r)
+	}
+	if err != nil {
 		return err
 	}
 	return a.readBranch(itemFlag)
@@ -192,7 +190,7 @@ func (a *app) mailbox(write bool) (*mailbox.Mailbox, error) {
 
 // openMailbox loads the configuration (a repository is not required) and opens the mailbox.
 func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
-	if err := a.load(false); err != nil {
+	if err := a.load(); err != nil {
 		return nil, err
 	}
 	return a.mailbox(write)

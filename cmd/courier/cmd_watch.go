@@ -39,7 +39,7 @@ func (a *app) watchCmd() *cli.Command {
 }
 
 func (a *app) watch(c *cli.Context) error {
-	if err := a.load(false); err != nil {
+	if err := a.load(); err != nil {
 		return err
 	}
 	kind := c.String("print-service")
