@@ -37,12 +37,12 @@ func (a *app) validate(paths []string, item string, asJSON bool) error {
 		return err
 	}
 	valid, bad := a.validator.Check(inputs)
-	res := &drafts.Checked{Valid: valid, Invalid: append(invalid, bad...)}
+	res := &drafts.Checked{Valid: valid, Invalid: listed(append(invalid, bad...))}
 	var text []string
 	if len(res.Invalid) == 0 {
 		text = []string{fmt.Sprintf("%d draft(s) valid", len(inputs))}
 	}
-	return a.outcome(asJSON, res, text, &res.Invalid)
+	return a.outcome(asJSON, res, text, res.Invalid)
 }
 
 func (a *app) deliverCmd() *cli.Command {
@@ -107,12 +107,12 @@ func (a *app) deliver(c *cli.Context, o drafts.Options, item string) error {
 	if err != nil {
 		return err
 	}
-	res.Invalid = append(invalid, res.Invalid...)
+	res.Invalid = listed(append(invalid, res.Invalid...))
 	text := res.Lines(o.DryRun)
 	if c.NArg() == 0 && len(inputs) == 0 && len(invalid) == 0 && a.info.Item.ID != "" {
 		text = append(text, fmt.Sprintf("no drafts in %s", a.info.Item.Dir))
 	}
-	return a.outcome(c.Bool("json"), res, text, &res.Invalid)
+	return a.outcome(c.Bool("json"), res, text, res.Invalid)
 }
 
 // inputs loads explicit paths, or the work item's drafts when none are given. On a branch that is not
@@ -126,21 +126,26 @@ func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError,
 }
 
 // outcome prints a run of validate or deliver: res as JSON (asJSON) or the text lines on stdout, then
-// the problems of the invalid drafts on stderr (none: [] in the JSON); any of them exits 65.
-func (a *app) outcome(asJSON bool, res any, text []string, invalid *[]*drafts.ValidationError) (err error) {
-	if *invalid == nil {
-		*invalid = []*drafts.ValidationError{} // --json prints [] (README.md, "JSON output")
-	}
+// the problems of the invalid drafts on stderr; any of them exits 65.
+func (a *app) outcome(asJSON bool, res any, text []string, invalid []*drafts.ValidationError) (err error) {
 	if asJSON {
 		err = writeJSON(a.stdout, res)
 	} else {
 		a.printLines(text, nil)
 	}
-	drafts.PrintErrors(a.stderr, *invalid)
-	if err == nil && len(*invalid) > 0 {
+	drafts.PrintErrors(a.stderr, invalid)
+	if err == nil && len(invalid) > 0 {
 		return silent(exitInvalid)
 	}
 	return err
+}
+
+// listed is errs, or an empty list for none: --json prints [] (README.md, "JSON output").
+func listed(errs []*drafts.ValidationError) []*drafts.ValidationError {
+	if errs == nil {
+		return []*drafts.ValidationError{}
+	}
+	return errs
 }
 
 // checkProvider checks a --provider: known, and with configured also configured (a usage error).
