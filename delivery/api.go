@@ -12,9 +12,20 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/monoco/courier/delivery/mailbox"
 )
+
+// Serve serves Handler(token) on ln until stop is called; with no listener (nil) it does nothing.
+func (w *Watcher) Serve(ln net.Listener, token string) (stop func()) {
+	if ln == nil {
+		return func() {}
+	}
+	srv := &http.Server{Handler: w.Handler(token), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }
+}
 
 // Handler is the watcher's local HTTP API (docs/protocol.md, "Local API"):
 //

@@ -3,6 +3,7 @@ package delivery
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -55,6 +56,25 @@ func PrintQueue(w io.Writer, items []QueueItem) error {
 	return tw.Flush()
 }
 
+// WriteQueue prints items as PrintQueue does or, when there are none, that the queue is empty,
+// naming the mailbox root when nothing is there yet (most likely the wrong directory).
+func WriteQueue(w io.Writer, items []QueueItem, root string) error {
+	if len(items) > 0 {
+		return PrintQueue(w, items)
+	}
+	if _, err := os.Stat(root); err != nil {
+		_, err = fmt.Fprintf(w, "queue is empty (no mailbox at %s yet)\n", root)
+		return err
+	}
+	_, err := fmt.Fprintln(w, "queue is empty")
+	return err
+}
+
+// String is the summary `courier watch --once` prints.
+func (s Summary) String() string {
+	return fmt.Sprintf("sent %d, deferred %d, dead-lettered %d", s.Sent, s.Deferred, s.DeadLettered)
+}
+
 // Shown is one message as `courier show --json` prints it (README.md, "JSON output"): its frontmatter
 // fields, then state, path (in the mailbox) and body.
 type Shown struct {
@@ -71,6 +91,18 @@ func Show(e mailbox.Entry, path string) (*Shown, error) {
 		return nil, err
 	}
 	return &Shown{m, StateOf(e), path, m.Body}, nil
+}
+
+// ShowText writes the message file of e to out escaped for a terminal (newlines and tabs kept), and
+// its place in the mailbox (path) and state to info.
+func ShowText(out, info io.Writer, e mailbox.Entry, path string) error {
+	data, err := os.ReadFile(e.Path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(info, "# %s (%s)\n", path, StateOf(e))
+	_, err = io.WriteString(out, Escape(string(data), true))
+	return err
 }
 
 // Escape makes s safe to print on a terminal: C0 and C1 control characters (ESC, CR, BEL, the

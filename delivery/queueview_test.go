@@ -62,3 +62,20 @@ func TestQueued(t *testing.T) {
 		t.Error("Queued reports the wrong providers")
 	}
 }
+
+func TestWriteQueueEmptyAndSummary(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var b strings.Builder
+	if err := WriteQueue(&b, nil, dir); err != nil || b.String() != "queue is empty\n" {
+		t.Errorf("WriteQueue(existing mailbox) = %q, %v", b.String(), err)
+	}
+	b.Reset()
+	missing := dir + "/nope"
+	if err := WriteQueue(&b, nil, missing); err != nil || b.String() != "queue is empty (no mailbox at "+missing+" yet)\n" {
+		t.Errorf("WriteQueue(no mailbox) = %q, %v", b.String(), err)
+	}
+	if got := (Summary{Sent: 2, Deferred: 1}).String(); got != "sent 2, deferred 1, dead-lettered 0" {
+		t.Errorf("Summary.String = %q", got)
+	}
+}

@@ -1,7 +1,8 @@
 // Package demo runs courier's whole loop in a throwaway git repository: it creates the repository,
 // has the caller run `courier init` and install the hooks, commits a draft on a work-item branch
-// through those hooks, and has the caller send what they enqueued. The caller wires the courier
-// steps (Steps); this package knows git and the demo draft only.
+// through those hooks, checks that they enqueued it, has the caller run one watcher pass and says
+// where the message went. The caller wires the courier steps (Steps); this package knows git, the
+// demo draft and how to read a mailbox.
 package demo
 
 import (
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/templates"
 )
 
@@ -30,8 +32,10 @@ var ErrDirExists = errors.New("must be a directory that does not exist yet")
 type Steps struct {
 	Init    func(dir string) ([]string, error)            // `courier init`: what it did
 	Install func(dir string) (hooksDir string, err error) // `courier hooks install`
-	// Send sends what the post-commit hook enqueued, saying what it does with say.
-	Send func(ctx context.Context, dir string, say func(format string, args ...any)) error
+	// Mailbox opens the repository's mailbox; root is its main worktree.
+	Mailbox func(dir string) (mb *mailbox.Mailbox, root string, err error)
+	// Once is one pass of `courier watch --once`: how many messages it sent, deferred, dead-lettered.
+	Once func(ctx context.Context, dir string) (sent, deferred, dead int, err error)
 }
 
 // Run runs the demo in dir (created; "" for a new temporary directory), writing its progress
@@ -65,7 +69,44 @@ func Run(ctx context.Context, dir string, out io.Writer, s Steps) error {
 	if err := commitDraft(dir, git); err != nil {
 		return err
 	}
-	return s.Send(ctx, dir, say)
+	return send(ctx, dir, s, say)
+}
+
+// send checks that the post-commit hook enqueued one message, sends it with one watcher pass and says
+// where it went.
+func send(ctx context.Context, dir string, s Steps, say func(string, ...any)) error {
+	mb, root, err := s.Mailbox(dir)
+	if err != nil {
+		return err
+	}
+	queued, err := mb.List(mailbox.Outbound)
+	if err != nil {
+		return err
+	}
+	if len(queued) != 1 {
+		return fmt.Errorf("demo: the post-commit hook enqueued %d messages, want 1", len(queued))
+	}
+	enqueued := queued[0].Path
+	if r, err := filepath.Rel(dir, enqueued); err == nil && !strings.HasPrefix(r, "..") {
+		enqueued = filepath.ToSlash(r)
+	}
+	say("enqueued %s", enqueued)
+	sent, deferred, dead, err := s.Once(ctx, dir)
+	if err != nil {
+		return err
+	}
+	if sent != 1 {
+		return fmt.Errorf("demo: the watcher sent %d messages (deferred %d, dead-lettered %d), want 1", sent, deferred, dead)
+	}
+	id := queued[0].ID()
+	e, err := mb.Find(id)
+	if err != nil {
+		return err
+	}
+	say("sent through the file provider: %s", filepath.Join(root, ".monoco", "outbox-local", id+".md"))
+	say("archive record: %s", e.Path)
+	say("inspect with: courier -C %s queue --all; courier -C %s show %s", dir, dir, id)
+	return nil
 }
 
 // gitIn runs git in dir with its own identity and none of the caller's GIT_*/COURIER_* settings,

@@ -45,15 +45,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	}()
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
-	cliApp := a.cli()
-	if len(args) > 1 && args[len(args)-1] == "--generate-bash-completion" {
-		return report(cliApp.RunContext(ctx, args), stderr) // urfave/cli's completion protocol
+	cliApp, ordered := a.cli(), args
+	var err error
+	if len(args) < 2 || args[len(args)-1] != "--generate-bash-completion" { // urfave/cli's completion protocol
+		ordered, err = reorder(cliApp, args)
 	}
-	ordered, err := reorder(cliApp, args)
-	if err != nil {
-		return report(err, stderr)
+	if err == nil {
+		err = cliApp.RunContext(ctx, ordered)
 	}
-	return report(cliApp.RunContext(ctx, ordered), stderr)
+	return report(err, stderr)
 }
 
 func (a *app) cli() *cli.App {
@@ -74,40 +74,35 @@ func (a *app) cli() *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Before: func(c *cli.Context) error {
-			wd, err := os.Getwd()
-			if err != nil {
-				return err
-			}
-			a.dir = wd
-			if d := c.String("C"); d != "" {
-				a.dir = absFrom(wd, d)
-				if st, err := os.Stat(a.dir); err != nil || !st.IsDir() {
-					return usageErrorf("-C %s: not a directory", d)
-				}
-			}
-			a.configFlag = c.String("config")
-			return nil
-		},
-		Commands: []*cli.Command{
-			a.statusCmd(),
-			a.initCmd(), a.hooksCmd(), a.validateCmd(), a.deliverCmd(), a.sendCmd(), a.watchCmd(),
-			a.queueCmd(), a.retryCmd(), a.showCmd(), a.draftCmd(), a.schemaCmd(), a.demoCmd(), a.versionCmd(),
-			a.guardCmd(),
-			a.completionCmd(),
-		},
+		Before: a.globals,
+		Commands: []*cli.Command{a.statusCmd(), a.initCmd(), a.hooksCmd(), a.validateCmd(), a.deliverCmd(),
+			a.sendCmd(), a.watchCmd(), a.queueCmd(), a.retryCmd(), a.showCmd(), a.draftCmd(), a.schemaCmd(),
+			a.demoCmd(), a.versionCmd(), a.guardCmd(), a.completionCmd()},
 		Writer:         a.stdout,
 		ErrWriter:      a.stderr,
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageErrorf("%v", err)
-		},
+		OnUsageError:   func(_ *cli.Context, err error, _ bool) error { return usageErrorf("%v", err) },
 		CommandNotFound: func(c *cli.Context, name string) {
 			a.warn("unknown command %q (see courier --help)", name)
 		},
 	}
 	setOnUsage(app.Commands, app.OnUsageError)
 	return app
+}
+
+// globals reads the global flags: -C (relative to the working directory) and --config.
+func (a *app) globals(c *cli.Context) error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	a.dir, a.configFlag = wd, c.String("config")
+	if d := c.String("C"); d != "" {
+		if a.dir = absFrom(wd, d); !isDir(a.dir) {
+			return usageErrorf("-C %s: not a directory", d)
+		}
+	}
+	return nil
 }
 
 // setOnUsage gives every command the App's handler for usage errors: the App's covers only global
@@ -120,14 +115,20 @@ func setOnUsage(cmds []*cli.Command, h cli.OnUsageErrorFunc) {
 	}
 }
 
-// load locates the repository (an error outside one when needRepo) and reads the configuration.
-func (a *app) load(needRepo bool) error {
+// openRepo opens the repository at a.dir; outside one, the error says what to do (hint).
+func (a *app) openRepo(hint string) (*hooks.Repo, error) {
 	r, err := hooks.Open(a.dir)
-	if errors.Is(err, hooks.ErrNotRepo) && needRepo {
-		return fmt.Errorf("%s is not a git repository (run courier inside one, or use -C DIR)", a.dir)
-	} else if err != nil && needRepo {
-		return fmt.Errorf("%s: %w", a.dir, err)
+	if errors.Is(err, hooks.ErrNotRepo) {
+		return nil, fmt.Errorf("%s is not a git repository (%s, or use -C DIR)", a.dir, hint)
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.dir, err)
 	}
+	return r, nil
+}
+
+// load reads the configuration, in the repository at a.dir if there is one (else a.repo is nil).
+func (a *app) load() error {
+	r, _ := hooks.Open(a.dir)
 	return a.loadIn(r)
 }
 
@@ -144,10 +145,14 @@ func (a *app) loadIn(r *hooks.Repo) error {
 	return nil
 }
 
-// loadDrafts loads the repository, reads the branch and builds the validator. itemFlag overrides the
-// branch's work item.
+// loadDrafts opens the repository (an error outside one), reads the configuration and the branch,
+// and builds the validator. itemFlag overrides the branch's work item.
 func (a *app) loadDrafts(itemFlag string) error {
-	if err := a.load(true); err != nil {
+	r, err := a.openRepo("run courier inside one")
+	if err == nil {
+		err = a.loadIn(r)
+	}
+	if err != nil {
 		return err
 	}
 	return a.readBranch(itemFlag)
@@ -181,4 +186,12 @@ func (a *app) mailbox(write bool) (*mailbox.Mailbox, error) {
 		}
 		return ""
 	})
+}
+
+// openMailbox loads the configuration (a repository is not required) and opens the mailbox.
+func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
+	if err := a.load(); err != nil {
+		return nil, err
+	}
+	return a.mailbox(write)
 }

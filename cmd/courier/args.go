@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -35,7 +36,7 @@ func reorder(app *cli.App, args []string) ([]string, error) {
 				levels = append(levels, []string{tok})
 			}
 		default:
-			name, hasValue := flagName(tok)
+			name, _, hasValue := strings.Cut(strings.TrimLeft(tok, "-"), "=")
 			dst := &levels[len(levels)-1]
 			takes, ok := global[name]
 			if ok {
@@ -56,10 +57,7 @@ func reorder(app *cli.App, args []string) ([]string, error) {
 			}
 		}
 	}
-	out := append([]string{args[0]}, globals...)
-	for _, l := range levels {
-		out = append(out, l...)
-	}
+	out := append(append([]string{args[0]}, globals...), slices.Concat(levels...)...)
 	if len(positional) > 0 {
 		out = append(append(out, "--"), positional...)
 	}
@@ -77,10 +75,8 @@ func subcommand(app *cli.App, cmd *cli.Command, tok string, path []string, after
 		}
 		subs = cmd.Subcommands
 	}
-	for _, c := range subs {
-		if c.HasName(tok) {
-			return c, false, nil
-		}
+	if i := slices.IndexFunc(subs, func(c *cli.Command) bool { return c.HasName(tok) }); i >= 0 {
+		return subs[i], false, nil
 	}
 	if tok == "help" || tok == "h" {
 		return nil, true, nil
@@ -89,11 +85,10 @@ func subcommand(app *cli.App, cmd *cli.Command, tok string, path []string, after
 }
 
 func unknownFlag(tok string, path []string) error {
-	if len(path) == 0 {
-		return usageErrorf("unknown flag %s (see courier --help)", tok)
+	if p := strings.Join(path, " "); p != "" {
+		return usageErrorf("unknown flag %s for courier %s (see courier %s --help)", tok, p, p)
 	}
-	p := strings.Join(path, " ")
-	return usageErrorf("unknown flag %s for courier %s (see courier %s --help)", tok, p, p)
+	return usageErrorf("unknown flag %s (see courier --help)", tok)
 }
 
 // flagArity maps every flag name to whether it takes a value.
@@ -106,13 +101,4 @@ func flagArity(fs []cli.Flag) map[string]bool {
 		}
 	}
 	return m
-}
-
-// flagName returns the flag's name without dashes and whether the token carries =value.
-func flagName(tok string) (string, bool) {
-	name := strings.TrimLeft(tok, "-")
-	if n, _, ok := strings.Cut(name, "="); ok {
-		return n, true
-	}
-	return name, false
 }

@@ -37,22 +37,12 @@ func (a *app) validate(paths []string, item string, asJSON bool) error {
 		return err
 	}
 	valid, bad := a.validator.Check(inputs)
-	if invalid = append(invalid, bad...); invalid == nil {
-		invalid = []*drafts.ValidationError{}
+	res := &drafts.Checked{Valid: valid, Invalid: listed(append(invalid, bad...))}
+	var text []string
+	if len(res.Invalid) == 0 {
+		text = []string{fmt.Sprintf("%d draft(s) valid", len(inputs))}
 	}
-	if asJSON {
-		err = writeJSON(a.stdout, map[string]any{"valid": valid, "invalid": invalid})
-	}
-	printInvalid(a.stderr, invalid)
-	switch {
-	case err != nil:
-		return err
-	case len(invalid) > 0:
-		return silent(exitInvalid)
-	case !asJSON:
-		fmt.Fprintf(a.stdout, "%d draft(s) valid\n", len(inputs))
-	}
-	return nil
+	return a.outcome(asJSON, res, text, res.Invalid)
 }
 
 func (a *app) deliverCmd() *cli.Command {
@@ -70,8 +60,7 @@ func (a *app) deliverCmd() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
 		},
 		Action: func(c *cli.Context) error {
-			return a.deliver(c, c.Args().Slice(), drafts.Options{Force: c.Bool("force"), DryRun: c.Bool("dry-run")},
-				c.String("item"), c.Bool("json"))
+			return a.deliver(c, drafts.Options{Force: c.Bool("force"), DryRun: c.Bool("dry-run")}, c.String("item"))
 		},
 	}
 }
@@ -91,28 +80,24 @@ func (a *app) sendCmd() *cli.Command {
 			if c.NArg() != 1 {
 				return usageErrorf("send takes exactly one DRAFT (got %d)", c.NArg())
 			}
-			return a.deliver(c, c.Args().Slice(), drafts.Options{Force: c.Bool("force"), DryRun: c.Bool("dry-run"),
-				Provider: c.String("provider")}, "", c.Bool("json"))
+			return a.deliver(c, drafts.Options{Force: c.Bool("force"), DryRun: c.Bool("dry-run"), Provider: c.String("provider")}, "")
 		},
 	}
 }
 
-// deliver runs one delivery over explicit paths or the work item's drafts.
-func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item string, asJSON bool) error {
+// deliver runs one delivery over the paths given (c.Args) or the work item's drafts.
+func (a *app) deliver(c *cli.Context, o drafts.Options, item string) error {
 	if err := a.loadDrafts(item); err != nil {
 		return err
 	}
-	if err := a.cfg.CheckProvider(o.Provider, true); err != nil {
-		return usageErrorf("--provider: %v", err)
+	if err := a.checkProvider(o.Provider, true); err != nil {
+		return err
 	}
-	inputs, invalid, err := a.inputs(paths)
+	inputs, invalid, err := a.inputs(c.Args().Slice())
 	if err != nil {
 		return err
 	}
-	mb, err := a.mailbox(false) // a dry run writes nothing, not even the mailbox layout
-	if err == nil && !o.DryRun {
-		mb, err = a.mailbox(true)
-	}
+	mb, err := a.mailbox(!o.DryRun) // a dry run writes nothing, not even the mailbox layout
 	if err != nil {
 		return err
 	}
@@ -122,41 +107,61 @@ func (a *app) deliver(c *cli.Context, paths []string, o drafts.Options, item str
 	if err != nil {
 		return err
 	}
-	res.Invalid = append(invalid, res.Invalid...)
-	if res.Invalid == nil {
-		res.Invalid = []*drafts.ValidationError{} // --json prints [] (README.md, "Commands")
+	res.Invalid = listed(append(invalid, res.Invalid...))
+	text := res.Lines(o.DryRun)
+	if c.NArg() == 0 && len(inputs) == 0 && len(invalid) == 0 && a.info.Item.ID != "" {
+		text = append(text, fmt.Sprintf("no drafts in %s", a.info.Item.Dir))
 	}
-	if asJSON {
-		err = writeJSON(a.stdout, res)
-	} else {
-		a.printLines(res.Lines(o.DryRun), nil)
-		if len(paths) == 0 && len(inputs) == 0 && len(invalid) == 0 && a.info.Item.ID != "" {
-			fmt.Fprintf(a.stdout, "no drafts in %s\n", a.info.Item.Dir)
-		}
-	}
-	printInvalid(a.stderr, res.Invalid)
-	if err == nil && len(res.Invalid) > 0 {
-		return silent(exitInvalid)
-	}
-	return err
+	return a.outcome(c.Bool("json"), res, text, res.Invalid)
 }
 
 // inputs loads explicit paths, or the work item's drafts when none are given. On a branch that is not
 // a work item's, with no paths, there is nothing to look at: it says so on stderr and returns nothing.
 func (a *app) inputs(paths []string) ([]drafts.Input, []*drafts.ValidationError, error) {
-	if len(paths) == 0 {
-		if a.info.Item.ID == "" {
-			a.warn("branch %q is not a work-item branch (e.g. FEAT-0172-slug): no drafts to look at; name drafts explicitly or use --item", a.info.Branch)
-			return nil, nil, nil
-		}
+	if len(paths) == 0 && a.info.Item.ID == "" {
+		a.warn("branch %q is not a work-item branch (e.g. FEAT-0172-slug): no drafts to look at; name drafts explicitly or use --item", a.info.Branch)
+		return nil, nil, nil
 	}
 	return drafts.LoadItem(a.repo.Top, a.dir, a.info.Item, paths, a.repo.HashBlobs)
 }
 
-func printInvalid(w io.Writer, errs []*drafts.ValidationError) {
-	for _, e := range errs {
-		fmt.Fprintln(w, e.Error())
+// outcome prints a run of validate or deliver: res as JSON (asJSON) or the text lines on stdout, then
+// the problems of the invalid drafts on stderr; any of them exits 65.
+func (a *app) outcome(asJSON bool, res any, text []string, invalid []*drafts.ValidationError) (err error) {
+	if asJSON {
+		err = writeJSON(a.stdout, res)
+	} else {
+		a.printLines(text, nil)
 	}
+	drafts.PrintErrors(a.stderr, invalid)
+	if err == nil && len(invalid) > 0 {
+		return silent(exitInvalid)
+	}
+	return err
+}
+
+// listed is errs, or an empty list for none: --json prints [] (README.md, "JSON output").
+func listed(errs []*drafts.ValidationError) []*drafts.ValidationError {
+	if errs == nil {
+		return []*drafts.ValidationError{}
+	}
+	return errs
+}
+
+// checkProvider checks a --provider: known, and with configured also configured (a usage error).
+func (a *app) checkProvider(name string, configured bool) error {
+	if err := a.cfg.CheckProvider(name, configured); err != nil {
+		return usageErrorf("--provider: %v", err)
+	}
+	return nil
+}
+
+// printJSON prints v as JSON on stdout, unless err.
+func (a *app) printJSON(v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return writeJSON(a.stdout, v)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/monoco/courier/config"
-	"github.com/monoco/courier/hooks"
 )
 
 func (a *app) initCmd() *cli.Command {
@@ -22,16 +18,12 @@ func (a *app) initCmd() *cli.Command {
 
 // initRepo creates the configuration (unless one exists or was named), the mailbox and its seal, and
 // the exclude entries, and returns what it did.
-func (a *app) initRepo() ([]string, error) {
-	r, err := hooks.Open(a.dir)
-	if errors.Is(err, hooks.ErrNotRepo) {
-		return nil, fmt.Errorf("%s is not a git repository (run git init first, or use -C DIR)", a.dir)
-	} else if err != nil {
-		return nil, fmt.Errorf("%s: %w", a.dir, err)
-	}
-	var lines []string
-	wrote, err := config.Init(a.configFlag, a.getenv, r.MainWorktree, a.dir)
+func (a *app) initRepo() (lines []string, err error) {
+	r, err := a.openRepo("run git init first")
 	if err != nil {
+		return nil, err
+	}
+	if wrote, err := config.Init(a.configFlag, a.getenv, r.MainWorktree, a.dir); err != nil {
 		return nil, err
 	} else if wrote != "" {
 		lines = append(lines, "wrote "+wrote)
@@ -40,10 +32,10 @@ func (a *app) initRepo() ([]string, error) {
 		return lines, err
 	}
 	mb, err := a.mailbox(true)
-	if err != nil {
-		return lines, err
+	if err == nil {
+		_, err = mb.Sealer()
 	}
-	if _, err := mb.Sealer(); err != nil {
+	if err != nil {
 		return lines, err
 	}
 	lines = append(lines, "mailbox "+relPath(r.MainWorktree, mb.Root))

@@ -42,18 +42,20 @@ func (a *app) completionCmd() *cli.Command {
 		Usage:     "print the shell completion script for bash, zsh or fish",
 		ArgsUsage: "SHELL",
 		Action: func(c *cli.Context) error {
+			var script string
+			var err error
 			switch sh := c.Args().First(); sh {
 			case "bash", "zsh":
-				script, err := completionScripts.ReadFile("completion/" + sh)
-				_, _ = fmt.Fprint(a.stdout, strings.ReplaceAll(string(script), "$PROG", "courier"))
-				return err
+				var b []byte
+				b, err = completionScripts.ReadFile("completion/" + sh)
+				script = strings.ReplaceAll(string(b), "$PROG", "courier")
 			case "fish":
-				script, err := c.App.ToFishCompletion()
-				_, _ = fmt.Fprint(a.stdout, script)
-				return err
+				script, err = c.App.ToFishCompletion()
 			default:
 				return usageErrorf("completion %q: want bash, zsh or fish", sh)
 			}
+			_, _ = fmt.Fprint(a.stdout, script)
+			return err
 		},
 	}
 }
@@ -84,32 +86,31 @@ func (a *app) draftCmd() *cli.Command {
 				&cli.StringFlag{Name: "to", Usage: "recipient `X`: channel alias, chat id or email address"},
 				&cli.StringFlag{Name: "item", Usage: "work item `ID` instead of the branch's"},
 			},
-			Action: func(c *cli.Context) error {
-				tpl := c.String("template")
-				if !contains(drafts.Templates(), tpl) {
-					return usageErrorf("--template %s: unknown (have %s)", tpl, strings.Join(drafts.Templates(), ", "))
-				}
-				if err := a.loadDrafts(c.String("item")); err != nil {
-					return err
-				}
-				if a.info.Item.ID == "" {
-					return fmt.Errorf("branch %q is not a work-item branch; use --item", a.info.Branch)
-				}
-				if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
-					return usageErrorf("--provider: %v", err)
-				}
-				rel, provider, err := drafts.New(a.repo.Top, a.info.Item, drafts.NewDraft{Template: tpl,
-					Name: c.Args().First(), Provider: c.String("provider"), To: c.String("to"), Now: a.now()})
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(a.stdout, rel)
-				a.warn("%s", drafts.NewNote(rel, c.String("to") != ""))
-				if note := a.cfg.UnconfiguredNote(provider); note != "" {
-					a.warn("%s", note)
-				}
-				return nil
-			},
+			Action: a.draftNew,
 		}},
 	}
+}
+
+func (a *app) draftNew(c *cli.Context) error {
+	if tpl := c.String("template"); !contains(drafts.Templates(), tpl) {
+		return usageErrorf("--template %s: unknown (have %s)", tpl, strings.Join(drafts.Templates(), ", "))
+	}
+	if err := a.loadDrafts(c.String("item")); err != nil {
+		return err
+	} else if a.info.Item.ID == "" {
+		return fmt.Errorf("branch %q is not a work-item branch; use --item", a.info.Branch)
+	} else if err := a.checkProvider(c.String("provider"), false); err != nil {
+		return err
+	}
+	rel, provider, err := drafts.New(a.repo.Top, a.info.Item, drafts.NewDraft{Template: c.String("template"),
+		Name: c.Args().First(), Provider: c.String("provider"), To: c.String("to"), Now: a.now()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, rel)
+	a.warn("%s", drafts.NewNote(rel, c.String("to") != ""))
+	if note := a.cfg.UnconfiguredNote(provider); note != "" {
+		a.warn("%s", note)
+	}
+	return nil
 }

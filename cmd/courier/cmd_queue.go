@@ -2,15 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/monoco/courier/delivery"
-	"github.com/monoco/courier/delivery/mailbox"
 )
 
 func (a *app) queueCmd() *cli.Command {
@@ -23,38 +19,24 @@ func (a *app) queueCmd() *cli.Command {
 			&cli.StringFlag{Name: "state", Usage: "only messages in `STATE`: pending, sending, failed or sent"},
 			&cli.BoolFlag{Name: "all", Usage: "include sent (archived) messages"},
 		},
-		Action: a.queue,
+		Action: func(c *cli.Context) error {
+			if st := c.String("state"); st != "" && !contains(delivery.States(), st) {
+				return usageErrorf("--state %s: want one of %s", st, strings.Join(delivery.States(), ", "))
+			}
+			mb, err := a.openMailbox(false)
+			if err == nil {
+				err = a.checkProvider(c.String("provider"), false)
+			}
+			if err != nil {
+				return err
+			}
+			items, err := delivery.ListQueue(mb, delivery.QueueFilter{Provider: c.String("provider"), State: c.String("state"), All: c.Bool("all")})
+			if err != nil || c.Bool("json") {
+				return a.printJSON(map[string]any{"messages": items}, err)
+			}
+			return delivery.WriteQueue(a.stdout, items, mb.Root)
+		},
 	}
-}
-
-func (a *app) queue(c *cli.Context) error {
-	st := c.String("state")
-	if st != "" && !contains(delivery.States(), st) {
-		return usageErrorf("--state %s: want one of %s", st, strings.Join(delivery.States(), ", "))
-	}
-	mb, err := a.openMailbox(false)
-	if err != nil {
-		return err
-	}
-	if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
-		return usageErrorf("--provider: %v", err)
-	}
-	items, err := delivery.ListQueue(mb, delivery.QueueFilter{Provider: c.String("provider"), State: st, All: c.Bool("all")})
-	switch {
-	case err != nil:
-		return err
-	case c.Bool("json"):
-		return writeJSON(a.stdout, map[string]any{"messages": items})
-	case len(items) > 0:
-		return delivery.PrintQueue(a.stdout, items)
-	}
-	if _, err := os.Stat(mb.Root); err != nil {
-		// Most likely the wrong directory: say which mailbox was looked at.
-		fmt.Fprintf(a.stdout, "queue is empty (no mailbox at %s yet)\n", mb.Root)
-		return nil //nolint:nilerr // no mailbox is an empty queue, not an error
-	}
-	fmt.Fprintln(a.stdout, "queue is empty")
-	return nil
 }
 
 func (a *app) showCmd() *cli.Command {
@@ -75,20 +57,11 @@ func (a *app) showCmd() *cli.Command {
 			if err != nil {
 				return err
 			}
+			rel := relPath(mb.Root, e.Path)
 			if c.Bool("json") {
-				m, err := delivery.Show(e, relPath(mb.Root, e.Path))
-				if err != nil {
-					return err
-				}
-				return writeJSON(a.stdout, m)
+				return a.printJSON(delivery.Show(e, rel))
 			}
-			data, err := os.ReadFile(e.Path)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stderr, "# %s (%s)\n", relPath(mb.Root, e.Path), delivery.StateOf(e))
-			_, err = io.WriteString(a.stdout, delivery.Escape(string(data), true))
-			return err
+			return delivery.ShowText(a.stdout, a.stderr, e, rel)
 		},
 	}
 }
@@ -107,11 +80,11 @@ func (a *app) retryCmd() *cli.Command {
 				return usageErrorf("retry takes message IDs or --dead, not both or neither")
 			}
 			mb, err := a.openMailbox(true)
+			if err == nil {
+				err = a.checkProvider(c.String("provider"), false)
+			}
 			if err != nil {
 				return err
-			}
-			if err := a.cfg.CheckProvider(c.String("provider"), false); err != nil {
-				return usageErrorf("--provider: %v", err)
 			}
 			var ids []string
 			if c.Bool("dead") {
@@ -126,15 +99,3 @@ func (a *app) retryCmd() *cli.Command {
 		},
 	}
 }
-
-// openMailbox opens the configured mailbox (a repository is not required), creating its layout only
-// for a command that writes to it.
-func (a *app) openMailbox(write bool) (*mailbox.Mailbox, error) {
-	if err := a.load(false); err != nil {
-		return nil, err
-	}
-	return a.mailbox(write)
-}
-
-// contains reports whether list holds s.
-func contains(list []string, s string) bool { return slices.Contains(list, s) }

@@ -27,11 +27,8 @@ func (a *app) statusCmd() *cli.Command {
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the report as JSON on stdout"}},
 		Action: func(c *cli.Context) error {
 			rep, err := a.status()
-			if err != nil {
-				return err
-			}
-			if c.Bool("json") {
-				return writeJSON(a.stdout, rep)
+			if err != nil || c.Bool("json") {
+				return a.printJSON(rep, err)
 			}
 			rep.Print(a.stdout, delivery.States())
 			for _, l := range rep.Hooks.Summary() {
@@ -42,7 +39,7 @@ func (a *app) statusCmd() *cli.Command {
 	}
 }
 
-// status gathers the report; it writes nothing (the mailbox is only read).
+// status gathers the report; it writes nothing (the mailbox is only read, no layout is created).
 func (a *app) status() (*statusReport, error) {
 	if err := a.loadDrafts(""); err != nil {
 		return nil, err
@@ -56,23 +53,19 @@ func (a *app) status() (*statusReport, error) {
 	for _, s := range delivery.States() {
 		rep.Messages[s] = []string{}
 	}
-	mb, err := a.openMailbox(false) // only read: no layout is created
-	if err != nil {
-		return nil, err
+	mb, err := a.mailbox(false)
+	if err == nil {
+		rep.Invalid, err = central.Invalid(central.StateBase(mb))
 	}
-	if rep.Invalid, err = central.Invalid(central.StateBase(mb)); err != nil {
-		return nil, err
-	}
-	if rep.Item == "" {
-		return rep, nil
+	if err != nil || rep.Item == "" {
+		return rep, err
 	}
 	committed, err := hooks.TreeBlobs(a.repo, "HEAD", a.info.Item.Dir)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		rep.Drafts, err = a.validator.States(a.repo.Top, a.info.Item, committed, mb)
 	}
-	if rep.Drafts, err = a.validator.States(a.repo.Top, a.info.Item, committed, mb); err != nil {
-		return nil, err
+	if err == nil {
+		rep.Messages, err = delivery.ItemMessages(mb, rep.Item)
 	}
-	rep.Messages, err = delivery.ItemMessages(mb, rep.Item)
 	return rep, err
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +13,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/central"
 	"github.com/monoco/courier/delivery"
+	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/templates"
 )
 
@@ -25,38 +25,35 @@ func (a *app) watchCmd() *cli.Command {
 		Usage: "send what is due in the outbound mailbox: archive, retry with backoff, or dead-letter",
 		Description: "Wakes on new files (fsnotify) with a periodic rescan as a safety net. SIGINT/SIGTERM stop claiming,\n" +
 			"let in-flight sends finish within watch.shutdown_grace (then release them to the queue) and exit 0.",
-		Flags: append([]cli.Flag{
+		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "once", Usage: "send everything due now, wait for in-flight sends, exit (1 if anything was dead-lettered)"},
 			&cli.DurationFlag{Name: "interval", Usage: "safety-net rescan `INTERVAL`", DefaultText: "watch.interval, 5s"},
 			&cli.StringFlag{Name: "listen", Usage: "serve the local API on `ADDR` (loopback unless watch.api_token is set)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "print-service", Usage: "print a service unit for this repository: systemd or launchd (`KIND`), and exit"},
-		}, remoteFlags()...),
+			&cli.StringFlag{Name: "remote", Usage: "central mode: fetch remote `NAME` and deliver the drafts its work-item branches bring", DefaultText: "remote.name"},
+			&cli.DurationFlag{Name: "fetch-interval", Usage: "central mode: fetch every `INTERVAL`", DefaultText: "remote.fetch_interval, 30s"},
+		},
 		Action: a.watch,
 	}
 }
 
 func (a *app) watch(c *cli.Context) error {
-	if err := a.load(false); err != nil {
+	if err := a.load(); err != nil {
 		return err
 	}
 	kind := c.String("print-service")
 	if a.repo == nil && (kind != "" || a.configFlag == "" && a.getenv("COURIER_CONFIG") == "") {
 		// Outside a repository there is no mailbox to serve: refuse rather than create one here.
 		return configErrorf("%s is not a git repository: courier watch serves a repository's mailbox (run it inside one, or use -C DIR)", a.dir)
-	}
-	if kind != "" {
-		return a.printService(kind, a.serviceArgs(c))
+	} else if kind != "" {
+		return a.printService(c, kind)
 	}
 	logger, err := delivery.NewLogger(a.stderr, c.String("log-format"), slog.LevelInfo)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	interval := a.cfg.Watch.Interval.Duration
-	if c.IsSet("interval") {
-		interval = c.Duration("interval")
-	}
-	cen, every, err := a.buildCentral(c, logger)
+	cen, err := a.buildCentral(c, logger)
 	if err != nil {
 		return err
 	}
@@ -64,39 +61,28 @@ func (a *app) watch(c *cli.Context) error {
 	if cen != nil && c.Bool("once") {
 		_, fetchErr = cen.Fetch(c.Context) // logged; what is due is sent all the same
 	}
+	interval := a.cfg.Watch.Interval.Duration
+	if c.IsSet("interval") {
+		interval = c.Duration("interval")
+	}
 	w, ln, token, err := a.buildWatcher(logger, interval, c.String("listen"), c.Bool("once"))
 	if err != nil {
 		return err
 	}
-	if ln != nil {
-		srv := &http.Server{Handler: w.Handler(token), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-	}
+	defer w.Serve(ln, token)()
 	if c.Bool("once") {
-		return a.watchOnce(c.Context, w, fetchErr)
-	}
-	var names []string
-	for _, p := range a.cfg.Providers.Configured() {
-		names = append(names, p.Name)
-	}
-	logger.Info("watch started", "mailbox", a.cfg.MailboxDir(), "providers", strings.Join(names, ","), "listen", c.String("listen"))
-	defer logger.Info("watch stopped") // an error is reported once, by the caller
-	return withCentral(c.Context, cen, every, w.Run)
-}
-
-// watchOnce sends what is due now and prints the summary; a dead-lettered message, or a failed
-// fetch in central mode, exits 1.
-func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher, fetchErr error) error {
-	sum, err := w.Once(ctx)
-	if err != nil {
+		sum, err := w.Once(c.Context)
+		if err == nil {
+			fmt.Fprintln(a.stdout, sum)
+		}
+		if err == nil && (sum.DeadLettered > 0 || fetchErr != nil) {
+			return silent(exitFailure) // a dead-lettered message, or a failed fetch in central mode
+		}
 		return err
 	}
-	fmt.Fprintf(a.stdout, "sent %d, deferred %d, dead-lettered %d\n", sum.Sent, sum.Deferred, sum.DeadLettered)
-	if sum.DeadLettered > 0 || fetchErr != nil {
-		return silent(exitFailure)
-	}
-	return nil
+	logger.Info("watch started", "mailbox", a.cfg.MailboxDir(), "providers", strings.Join(a.cfg.ProviderNames(), ","), "listen", c.String("listen"))
+	defer logger.Info("watch stopped") // an error is reported once, by the caller
+	return cen.Beside(c.Context, a.cfg.FetchEvery(c.Duration("fetch-interval"), c.IsSet("fetch-interval")), w.Run)
 }
 
 // buildWatcher is the one place a watcher is wired: the configured providers, retry policy and watch
@@ -106,10 +92,7 @@ func (a *app) watchOnce(ctx context.Context, w *delivery.Watcher, fetchErr error
 func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr string, once bool) (w *delivery.Watcher, ln net.Listener, token string, err error) {
 	var need func(string) bool
 	if once {
-		mb, err := a.mailbox(false)
-		if err != nil {
-			mb = nil // unreadable: nothing is known to be needed
-		}
+		mb, _ := a.mailbox(false) // unreadable (nil): nothing is known to be needed
 		need = delivery.Queued(mb)
 	}
 	dc, token, err := a.cfg.Watcher(a.getenv, need)
@@ -121,10 +104,9 @@ func (a *app) buildWatcher(logger *slog.Logger, interval time.Duration, addr str
 			return nil, nil, "", err
 		}
 	}
-	dc.Interval, dc.Logger, dc.Now = interval, logger, a.now
+	dc.Interval, dc.Logger, dc.Now, dc.Fetch = interval, logger, a.now, a.fetch
 	mb, err := a.mailbox(true)
 	if err == nil {
-		dc.Fetch = a.fetch
 		w, err = delivery.New(mb, dc)
 	}
 	if err != nil && ln != nil {
@@ -138,8 +120,7 @@ func listen(addr, token string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, usageErrorf("--listen %s: %v", addr, err)
-	}
-	if !adapters.IsLoopback(host) && token == "" {
+	} else if !adapters.IsLoopback(host) && token == "" {
 		return nil, configErrorf("--listen %s: not a loopback address; set watch.api_token to serve beyond loopback", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -149,14 +130,57 @@ func listen(addr, token string) (net.Listener, error) {
 	return ln, nil
 }
 
-// printService prints the systemd or launchd unit that runs this binary in this repository.
-func (a *app) printService(kind string, args []string) error {
+// buildCentral wires central mode for `watch --remote` (else remote.name): nil when it is off. It
+// also sets a.fetch, which the watcher's API serves as POST /api/v1/courier/fetch.
+func (a *app) buildCentral(c *cli.Context, logger *slog.Logger) (*central.Central, error) {
+	name := a.cfg.Remote.Name
+	if c.IsSet("remote") {
+		name = c.String("remote")
+	}
+	switch {
+	case name == "" && c.IsSet("fetch-interval"):
+		return nil, usageErrorf("--fetch-interval needs --remote (or remote.name in the configuration)")
+	case name == "":
+		return nil, nil
+	case a.repo == nil:
+		return nil, configErrorf("--remote %s: %s is not inside a git repository (run the central watcher in a clone, bare or not)", name, a.dir)
+	case a.repo.Top == a.repo.GitDir && !a.cfg.SetsMailbox():
+		return nil, configErrorf("--remote %s: in a bare repository the configuration comes from --config and must set mailbox:", name)
+	}
+	v, err := drafts.NewValidator(a.cfg.ForDrafts())
+	if err != nil {
+		return nil, err
+	}
+	mb, err := a.mailbox(true)
+	if err != nil {
+		return nil, err
+	}
+	cen, err := central.New(central.Config{Repo: a.repo, Remote: name, Mailbox: mb, Validator: v,
+		Patterns: a.cfg.Patterns(), Logger: logger, Now: a.now})
+	if err == nil {
+		a.fetch = cen.Counts
+	}
+	return cen, err
+}
+
+// printService prints the systemd or launchd unit that runs this binary in this repository, with the
+// watch arguments it repeats: the configuration file (a bare clone needs it) and central mode's.
+func (a *app) printService(c *cli.Context, kind string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
-	}
-	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+	} else if resolved, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = resolved
+	}
+	var args []string
+	if a.cfg.Path() != "" && (a.configFlag != "" || a.getenv("COURIER_CONFIG") != "") {
+		args = append(args, "--config", a.cfg.Path())
+	}
+	if c.IsSet("remote") {
+		args = append(args, "--remote", c.String("remote"))
+	}
+	if c.IsSet("fetch-interval") {
+		args = append(args, "--fetch-interval", c.Duration("fetch-interval").String())
 	}
 	err = templates.Render(a.stdout, kind, templates.Service{Binary: exe, RepoDir: a.root, Args: args})
 	if errors.Is(err, templates.ErrUnknownService) {

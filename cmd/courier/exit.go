@@ -28,11 +28,11 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 func usageErrorf(format string, args ...any) error {
-	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
+	return &exitError{exitUsage, fmt.Sprintf(format, args...)}
 }
 
 func configErrorf(format string, args ...any) error {
-	return &exitError{code: exitConfig, msg: fmt.Sprintf(format, args...)}
+	return &exitError{exitConfig, fmt.Sprintf(format, args...)}
 }
 
 // silent is an exit with code whose explanation was already printed.
@@ -44,19 +44,13 @@ func report(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	code, msg := exitCode(err), err.Error()
-	if ee := (*exitError)(nil); errors.As(err, &ee) && ee.msg == "" {
-		msg = "" // the lines were already printed
-	}
-	if msg != "" {
+	ee := (*exitError)(nil)
+	if msg := err.Error(); msg != "" && !(errors.As(err, &ee) && ee.msg == "") {
 		for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
-			if !strings.HasPrefix(line, "courier: ") {
-				line = "courier: " + line
-			}
-			fmt.Fprintln(stderr, line)
+			fmt.Fprintln(stderr, "courier: "+strings.TrimPrefix(line, "courier: "))
 		}
 	}
-	return code
+	return exitCode(err)
 }
 
 // exitCode is the exit code of a failed command: the packages' typed errors whose code is not 1, then

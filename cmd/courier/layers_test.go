@@ -95,7 +95,7 @@ var layersAllowed = map[string][]string{
 	"drafts":           {"delivery/mailbox", "templates"},
 	"delivery":         {"delivery/mailbox"},
 	"guard":            {},
-	"demo":             {"templates"},
+	"demo":             {"delivery/mailbox", "templates"},
 	"config":           {"adapters", "adapters/file", "delivery", "delivery/mailbox", "drafts", "guard", "templates"},
 	"central":          {"hooks", "drafts", "delivery/mailbox"},
 }
