@@ -21,6 +21,7 @@ import (
 
 	"github.com/monoco/courier/adapters"
 	"github.com/monoco/courier/adapters/file"
+	"github.com/monoco/courier/config/configfile"
 	"github.com/monoco/courier/delivery"
 	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/guard"
@@ -179,15 +180,10 @@ func Default() *Config {
 }
 
 // File picks the configuration file: --config (flag), then $COURIER_CONFIG, then
-// <main worktree>/.monoco/courier.yaml. explicit is true when the user named it (it must exist).
+// <main worktree>/.monoco/courier.yaml. explicit is true when the user named it (it must exist)
+// ([configfile.File]).
 func File(flag string, getenv func(string) string, root, cwd string) (path string, explicit bool) {
-	switch {
-	case flag != "":
-		return absFrom(cwd, flag), true
-	case getenv("COURIER_CONFIG") != "":
-		return absFrom(cwd, getenv("COURIER_CONFIG")), true
-	}
-	return filepath.Join(root, ".monoco", "courier.yaml"), false
+	return configfile.File(flag, getenv, root, cwd)
 }
 
 func absFrom(base, p string) string {

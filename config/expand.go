@@ -4,30 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/monoco/courier/config/configfile"
 )
 
-var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
 // ExpandEnv replaces ${VAR} with its value; each unset variable is an error naming it (never a
-// value), one line each.
+// value), one line each ([configfile.ExpandEnv]).
 func ExpandEnv(s string, getenv func(string) string) (string, error) {
-	var missing []error
-	out := varRe.ReplaceAllStringFunc(s, func(m string) string {
-		name := m[2 : len(m)-1]
-		v := getenv(name)
-		if v == "" {
-			missing = append(missing, fmt.Errorf("environment variable %s is not set", name))
-		}
-		return v
-	})
-	if len(missing) > 0 {
-		return "", errors.Join(missing...)
-	}
-	return out, nil
+	return configfile.ExpandEnv(s, getenv)
 }
 
 // ExpandStrings expands ${VAR} in every string reachable from v (a pointer to a config struct). It

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/monoco/courier/adapters"
+	"github.com/monoco/courier/config/configfile"
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 )
@@ -44,11 +45,7 @@ func (c *Config) ForDrafts() drafts.Config {
 func Open(flag string, getenv func(string) string, root, cwd string, registry []adapters.Descriptor) (*Config, error) {
 	path, explicit := File(flag, getenv, root, cwd)
 	if _, err := os.Stat(path); explicit && err != nil {
-		name := "$COURIER_CONFIG " + getenv("COURIER_CONFIG")
-		if flag != "" {
-			name = "--config " + flag
-		}
-		return nil, fmt.Errorf("%s: %v", name, errors.Unwrap(err))
+		return nil, fmt.Errorf("%s: %v", configfile.Named(flag, getenv), errors.Unwrap(err))
 	}
 	return Load(path, explicit, root, getenv, registry)
 }

@@ -13,79 +13,25 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/monoco/courier/drafts/pattern"
 )
 
-// Pattern maps a branch name to a work item's drafts directory.
-type Pattern struct {
-	// Branch matches a branch name; its named group `item` is the work item id.
-	Branch *regexp.Regexp
-	// Dir is the drafts directory relative to the repository, slash-separated; `{item}` stands for the
-	// upper-cased item id, e.g. "Issues/Features/work/{item}/drafts".
-	Dir string
-}
+// Pattern maps a branch name to a work item's drafts directory ([pattern.Pattern]).
+type Pattern = pattern.Pattern
 
-// DefaultPatterns returns the default patterns (README.md, "Configuration"): FEAT, FIX, CHORE and
-// EPIC items, matched case-insensitively, with any `prefix/` before the id and any `-slug` after it.
-func DefaultPatterns() []Pattern {
-	mk := func(kind, dir string) Pattern {
-		return Pattern{
-			Branch: regexp.MustCompile(`(?i)(?:^|/)(?P<item>` + kind + `-\d+)`),
-			Dir:    "Issues/" + dir + "/work/{item}/drafts",
-		}
-	}
-	return []Pattern{mk("FEAT", "Features"), mk("FIX", "Fixes"), mk("CHORE", "Chores"), mk("EPIC", "Epics")}
-}
+// DefaultPatterns returns the default patterns ([pattern.Defaults]).
+func DefaultPatterns() []Pattern { return pattern.Defaults() }
 
-// Item is a work item and where its drafts live.
-type Item struct {
-	ID       string // upper-cased, e.g. "FEAT-0172"
-	Category string // lower-cased kind prefix of ID: feat, fix, chore, epic
-	Dir      string // drafts directory, slash-separated, relative to the repository
-}
-
-func itemFromID(id string, p Pattern) Item {
-	id = strings.ToUpper(id)
-	return Item{ID: id, Category: category(id), Dir: strings.ReplaceAll(p.Dir, "{item}", id)}
-}
-
-// category is the lower-cased leading letters of id ("FEAT-0172" → "feat"), or "item" when it has none.
-func category(id string) string {
-	i := strings.IndexFunc(id, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') })
-	if i < 0 {
-		i = len(id)
-	}
-	if i == 0 {
-		return "item"
-	}
-	return strings.ToLower(id[:i])
-}
+// Item is a work item and where its drafts live ([pattern.Item]).
+type Item pattern.Item
 
 // ItemForBranch returns the work item of branch under the first pattern that matches it.
 func ItemForBranch(branch string, ps []Pattern) (Item, bool) {
-	for _, p := range ps {
-		if id, ok := matchItem(p, branch); ok {
-			return itemFromID(id, p), true
-		}
-	}
-	return Item{}, false
-}
-
-func matchItem(p Pattern, s string) (string, bool) {
-	if p.Branch == nil {
-		return "", false
-	}
-	m := p.Branch.FindStringSubmatch(s)
-	if m == nil {
-		return "", false
-	}
-	i := p.Branch.SubexpIndex("item")
-	if i < 0 || m[i] == "" {
-		return "", false
-	}
-	return m[i], true
+	it, ok := pattern.ForBranch(branch, ps)
+	return Item(it), ok
 }
 
 // ItemForPath returns the work item a draft belongs to: path (relative to the repository) must be a
@@ -108,8 +54,8 @@ func ItemForPath(p string, ps []Pattern) (Item, bool) {
 		if strings.Contains(id, "/") {
 			continue
 		}
-		if got, ok := matchItem(pat, id); ok && strings.EqualFold(got, id) {
-			return itemFromID(id, pat), true
+		if got, ok := pattern.Match(pat, id); ok && strings.EqualFold(got, id) {
+			return Item(pattern.ItemOf(id, pat)), true
 		}
 	}
 	return Item{}, false
@@ -143,29 +89,8 @@ func Find(repoTop string, it Item) ([]string, error) {
 	return out, nil
 }
 
-// PatternSpec is one configured pattern as written in the configuration: Branch is a regular
-// expression with a named group `item`, Dir the drafts directory with `{item}`.
-type PatternSpec struct {
-	Branch string `yaml:"branch"`
-	Dir    string `yaml:"dir"`
-}
+// PatternSpec is one configured pattern as written in the configuration ([pattern.Spec]).
+type PatternSpec = pattern.Spec
 
-// CompilePatterns compiles configured patterns; none means [DefaultPatterns]. An error names the
-// pattern by its index ("patterns[1].branch: ...").
-func CompilePatterns(specs []PatternSpec) ([]Pattern, error) {
-	if len(specs) == 0 {
-		return DefaultPatterns(), nil
-	}
-	out := make([]Pattern, 0, len(specs))
-	for i, p := range specs {
-		re, err := regexp.Compile(p.Branch)
-		if err != nil {
-			return nil, fmt.Errorf("patterns[%d].branch: %w", i, err)
-		}
-		if re.SubexpIndex("item") < 0 || !strings.Contains(p.Dir, "{item}") {
-			return nil, fmt.Errorf("patterns[%d]: branch needs a named group (?P<item>…) and dir needs {item}", i)
-		}
-		out = append(out, Pattern{Branch: re, Dir: p.Dir})
-	}
-	return out, nil
-}
+// CompilePatterns compiles configured patterns; none means [DefaultPatterns] ([pattern.Compile]).
+func CompilePatterns(specs []PatternSpec) ([]Pattern, error) { return pattern.Compile(specs) }

@@ -39,10 +39,45 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// isGuardHook reports whether a hook command is this guard's (any courier binary path).
+// isGuardHook reports whether a hook command is this guard's: `… guard check` of any courier binary,
+// or the lean binary (any path).
 func isGuardHook(cmd string) bool {
 	cmd = strings.TrimSpace(cmd)
-	return strings.Contains(cmd, "courier") && strings.HasSuffix(cmd, " guard check")
+	return strings.Contains(cmd, "courier") && strings.HasSuffix(cmd, " guard check") ||
+		filepath.Base(hookBinary(cmd)) == LeanBinary
+}
+
+// hookBinary is the program a hook command starts: its first word, unquoted when [shellQuote] quoted it.
+func hookBinary(cmd string) string {
+	cmd = strings.TrimSpace(cmd)
+	if strings.HasPrefix(cmd, "'") {
+		var b strings.Builder
+		for rest := cmd[1:]; ; {
+			i := strings.IndexByte(rest, '\'')
+			if i < 0 {
+				return b.String() + rest
+			}
+			b.WriteString(rest[:i])
+			rest = rest[i+1:]
+			if !strings.HasPrefix(rest, `\''`) {
+				return b.String()
+			}
+			b.WriteByte('\'')
+			rest = rest[3:]
+		}
+	}
+	first, _, _ := strings.Cut(cmd, " ")
+	return first
+}
+
+// missingBinary is the program of hook command cmd when it is recorded by absolute path and is not an
+// executable file there ("" otherwise: a name is looked up on the agent's PATH, which courier does not
+// know).
+func missingBinary(cmd string) string {
+	if bin := hookBinary(cmd); filepath.IsAbs(bin) && !isExecutable(bin) {
+		return bin
+	}
+	return ""
 }
 
 // ClaudeState is what one settings file holds of the guard.
@@ -52,6 +87,15 @@ type ClaudeState struct {
 	Current   bool   // and it is exactly the entry Install would write (matcher and command)
 	Matcher   string // of the installed entry
 	Command   string // of the installed entry
+	Missing   string // the binary Command runs, when it cannot be found (then not Current)
+}
+
+// Runs says which guard the installed command runs: the lean binary or `courier guard check`.
+func (st ClaudeState) Runs() string {
+	if filepath.Base(hookBinary(st.Command)) == LeanBinary {
+		return "the lean binary " + LeanBinary
+	}
+	return "courier guard check"
 }
 
 // ClaudeInstall merges the guard's PreToolUse entry (command cmd) into the settings file at path,
@@ -171,7 +215,8 @@ func ClaudeStatus(path, cmd string) (ClaudeState, error) {
 			if c := h.get("command").text(); h.kind == '{' && isGuardHook(c) && !st.Installed {
 				st.Installed, st.Command = true, c
 				st.Matcher = entry.get("matcher").text()
-				st.Current = st.Matcher == ClaudeMatcher && c == cmd
+				st.Missing = missingBinary(c)
+				st.Current = st.Matcher == ClaudeMatcher && c == cmd && st.Missing == ""
 			}
 		}
 	}

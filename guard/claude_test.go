@@ -202,3 +202,72 @@ func TestClaudeInstallRefusesBrokenSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestClaudeLeanCommand: the lean binary's entry (by name or absolute path) is the guard's own for
+// install, status and uninstall, and replaces a `courier guard check` entry in place.
+func TestClaudeLeanCommand(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "my tools", LeanBinary)
+	must(t, os.MkdirAll(filepath.Dir(bin), 0o755))
+	must(t, os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755))
+	for _, cmd := range []string{LeanBinary, shellQuote(bin)} {
+		path := ClaudeSettings(t.TempDir(), true)
+		must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		must(t, os.WriteFile(path, []byte(existing), 0o644))
+		if _, err := ClaudeInstall(path, HookCommand("/old/courier")); err != nil {
+			t.Fatal(err)
+		}
+		if changed, err := ClaudeInstall(path, cmd); err != nil || !changed {
+			t.Fatalf("%s: install over the old entry: %v %v", cmd, changed, err)
+		}
+		got, _ := os.ReadFile(path)
+		if strings.Contains(string(got), "guard check") || strings.Count(string(got), LeanBinary) != 1 {
+			t.Fatalf("%s: not replaced in place:\n%s", cmd, got)
+		}
+		st, err := ClaudeStatus(path, cmd)
+		if err != nil || !st.Installed || !st.Current || st.Runs() != "the lean binary courier-guard" {
+			t.Fatalf("%s: status %+v %v (%s)", cmd, st, err, st.Runs())
+		}
+		if changed, _ := ClaudeInstall(path, cmd); changed {
+			t.Errorf("%s: second install changed the file", cmd)
+		}
+		if changed, err := ClaudeUninstall(path); err != nil || !changed {
+			t.Fatalf("%s: uninstall %v %v", cmd, changed, err)
+		}
+		got, _ = os.ReadFile(path)
+		if diff := cmp.Diff(existing, string(got)); diff != "" {
+			t.Errorf("%s: uninstall did not restore the file:\n%s", cmd, diff)
+		}
+	}
+
+	// A recorded binary that is gone makes the entry stale.
+	path := ClaudeSettings(t.TempDir(), true)
+	gone := shellQuote(filepath.Join(t.TempDir(), LeanBinary))
+	if _, err := ClaudeInstall(path, gone); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := ClaudeStatus(path, gone); !st.Installed || st.Current || st.Missing == "" {
+		t.Errorf("missing binary: %+v", st)
+	}
+}
+
+func TestHookBinary(t *testing.T) {
+	t.Parallel()
+	for cmd, want := range map[string]string{
+		"courier guard check":                            "courier",
+		"courier-guard":                                  "courier-guard",
+		"/usr/local/bin/courier-guard --json":            "/usr/local/bin/courier-guard",
+		shellQuote("/opt/my tools/courier-guard"):        "/opt/my tools/courier-guard",
+		shellQuote("/opt/it's/courier") + " guard check": "/opt/it's/courier",
+	} {
+		if got := hookBinary(cmd); got != want {
+			t.Errorf("hookBinary(%q) = %q, want %q", cmd, got, want)
+		}
+	}
+	for cmd, want := range map[string]bool{"courier-guard": true, "'/a b/courier-guard'": true, "/x/courier guard check": true,
+		"courier-guardian": false, "./scripts/check.sh": false, "guard check": false} {
+		if isGuardHook(cmd) != want {
+			t.Errorf("isGuardHook(%q) = %v", cmd, !want)
+		}
+	}
+}

@@ -8,21 +8,39 @@ import (
 	"strings"
 )
 
-// ClaudeCommand is the hook command for Claude Code's settings: the shared settings run `courier` from
-// PATH (a path on one machine means nothing on another); the local settings record this binary's
-// absolute path.
+// LeanBinary is the name of the lean guard binary, `courier guard check` without the rest of courier
+// (cmd/courier-guard), installed next to courier.
+const LeanBinary = "courier-guard"
+
+// ClaudeCommand is the hook command for Claude Code's settings. When a [LeanBinary] sits next to this
+// courier binary, the hook runs it (it starts in a fraction of courier's time); else it runs `courier
+// guard check`. The shared settings name the binary to find on PATH (a path on one machine means
+// nothing on another); the local settings record its absolute path.
 func ClaudeCommand(local bool) (string, error) {
-	if !local {
-		return HookCommand(""), nil
-	}
 	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("find the courier binary: %w", err)
+	if err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
 	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
+	lean := filepath.Join(filepath.Dir(exe), LeanBinary)
+	hasLean := err == nil && isExecutable(lean)
+	switch {
+	case !local && hasLean:
+		return LeanBinary, nil
+	case !local:
+		return HookCommand(""), nil
+	case err != nil:
+		return "", fmt.Errorf("find the courier binary: %w", err)
+	case hasLean:
+		return shellQuote(lean), nil
 	}
 	return HookCommand(exe), nil
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
 // ClaudeReport says, one line for the shared and one for the local settings of the worktree at top,
@@ -40,14 +58,18 @@ func ClaudeReport(top, dir string) ([]string, error) {
 			return nil, err
 		}
 		rel := relTo(dir, path)
+		what := fmt.Sprintf("`%s` before %s; %s", st.Command, st.Matcher, st.Runs())
 		switch {
 		case !st.Installed:
 			lines = append(lines, rel+": not installed")
 		case st.Current:
-			lines = append(lines, fmt.Sprintf("%s: installed, current (`%s` before %s)", rel, st.Command, st.Matcher))
+			lines = append(lines, fmt.Sprintf("%s: installed, current (%s)", rel, what))
 		default:
-			lines = append(lines, fmt.Sprintf("%s: installed, not current (`%s` before %s; courier guard install%s updates it)",
-				rel, st.Command, st.Matcher, map[bool]string{true: " --local"}[local]))
+			if st.Missing != "" {
+				what += ", which is missing"
+			}
+			lines = append(lines, fmt.Sprintf("%s: installed, not current (%s; courier guard install%s updates it)",
+				rel, what, map[bool]string{true: " --local"}[local]))
 		}
 	}
 	return lines, nil

@@ -28,6 +28,9 @@ func TestDiscoverAgreesWithGit(t *testing.T) {
 		if r != want {
 			t.Errorf("%s:\n got %+v\nwant %+v", name, r, want)
 		}
+		if g, err := GitOpen(dir); err != nil || g != want {
+			t.Errorf("%s: GitOpen:\n got %+v, %v\nwant %+v", name, g, err, want)
+		}
 	}
 	check("main", f.root)
 	check("subdir", filepath.Join(f.root, "src"))
@@ -50,7 +53,11 @@ func TestDiscoverAgreesWithGit(t *testing.T) {
 	if _, ok := Discover(f.root, func(k string) string { return map[string]string{"GIT_DIR": "/x"}[k] }); ok {
 		t.Error("sure despite GIT_DIR")
 	}
-	if _, ok := Discover(t.TempDir(), getenv); ok {
+	outside := t.TempDir()
+	if _, ok := Discover(outside, getenv); ok {
 		t.Error("found a repository outside any")
+	}
+	if _, err := GitOpen(outside); err == nil || err.Error() != "open repository "+outside+": not a git repository" {
+		t.Errorf("GitOpen outside a repository: %v", err)
 	}
 }

@@ -1,21 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/monoco/courier/config"
-	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/guard"
 	"github.com/monoco/courier/hooks"
 )
-
-// maxEvent bounds the tool-call event read from stdin (a Write event carries the whole file).
-const maxEvent = 64 << 20
 
 func (a *app) guardCmd() *cli.Command {
 	agentFlag := &cli.StringFlag{Name: "agent", Value: "claude", Usage: "the coding agent: `claude` (Claude Code)"}
@@ -75,7 +68,7 @@ func (a *app) guardStatus(c *cli.Context) error {
 	if c.String("agent") != "claude" {
 		return usageErrorf("--agent %s: unknown agent (known: claude)", c.String("agent"))
 	}
-	g, top, note := a.guardFor(a.dir)
+	g, top, note := guard.ForDir(a.dir, a.dir, a.configFlag, a.getenv)
 	lines, err := guard.ClaudeReport(top, a.dir)
 	if err != nil {
 		return err
@@ -83,74 +76,20 @@ func (a *app) guardStatus(c *cli.Context) error {
 	for _, p := range g.Protected() {
 		lines = append(lines, "protects "+p)
 	}
-	a.guardNote(note)
-	return a.printLines(lines, nil)
-}
-
-// guardCheck answers one event (or --path). It never fails because of its own trouble: what it cannot
-// read is one line on stderr and no objection.
-func (a *app) guardCheck(c *cli.Context) error {
-	var (
-		d    guard.Decision
-		note error
-	)
-	if p := c.String("path"); p != "" {
-		g, _, n := a.guardFor(a.dir)
-		a.guardNote(n)
-		d = g.CheckPath(p, a.dir, c.Bool("write"))
-	} else {
-		data, err := io.ReadAll(io.LimitReader(a.stdin, maxEvent))
-		if err != nil {
-			a.warn("guard: no objection: read the event: %v", err)
-			return nil
-		}
-		dir := guard.EventDir(data, a.dir)
-		g, _, n := a.guardFor(dir)
-		a.guardNote(n)
-		d, note = g.Check(data, dir)
-	}
-	switch {
-	case !d.Deny && note != nil:
-		a.warn("guard: no objection: %v", note)
-	case !d.Deny:
-	case c.Bool("json"):
-		enc := json.NewEncoder(a.stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(d.ClaudeDeny())
-	default:
-		fmt.Fprintln(a.stderr, d.Reason)
-		return silent(exitUsage) // 2: the exit code that makes Claude Code deny the call
-	}
-	return nil
-}
-
-func (a *app) guardNote(note string) {
 	if note != "" {
 		a.warn("guard: %s", note)
 	}
+	return a.printLines(lines, nil)
 }
 
-// guardFor builds the guard for the repository containing dir (guard.For).
-func (a *app) guardFor(dir string) (g *guard.Guard, top, note string) {
-	return guard.For(dir, guard.Env{Getenv: a.getenv,
-		Open: func(dir string) (guard.Repo, error) {
-			r, err := hooks.Open(dir)
-			if err != nil {
-				return guard.Repo{}, err
-			}
-			return guard.Repo{Top: r.Top, GitDir: r.GitDir, CommonDir: r.CommonDir, MainWorktree: r.MainWorktree, HooksDir: r.HooksDir}, nil
-		},
-		ConfigFile: func(root string) string { f, _ := config.File(a.configFlag, a.getenv, root, a.dir); return f },
-		Settings: func(root, dir string) (guard.Settings, error) {
-			cfg, err := config.Open(a.configFlag, a.getenv, root, dir, registry())
-			if err != nil {
-				return guard.Settings{}, err
-			}
-			return guard.Settings{Mailbox: cfg.MailboxDir(), Protect: cfg.Guard.Protect, DraftsDir: func(branch string) string {
-				it, _ := drafts.ItemForBranch(branch, cfg.Patterns())
-				return it.Dir
-			}}, nil
-		}})
+// guardCheck answers one event (or --path) as `courier-guard` does (guard.RunCheck).
+func (a *app) guardCheck(c *cli.Context) error {
+	code := guard.RunCheck(guard.CheckOptions{Dir: a.dir, ConfigFlag: a.configFlag, Path: c.String("path"),
+		Write: c.Bool("write"), JSON: c.Bool("json"), Getenv: a.getenv, Stdin: a.stdin, Stdout: a.stdout, Stderr: a.stderr})
+	if code != 0 {
+		return silent(code) // 2 (guard.ExitDeny): the exit code that makes Claude Code deny the call
+	}
+	return nil
 }
 
 // guardSettings is the settings file and hook command for install and uninstall.
