@@ -149,9 +149,10 @@ func TestFastPathAmendAndRebase(t *testing.T) {
 	r.wantStarted("amend adding a draft", "pre-commit", "post-commit", "post-rewrite")
 
 	r.git("commit", "-q", "--amend", "-m", "reworded")
-	// The amended commit still adds the draft: post-commit hands it to courier (already delivered, the
-	// ledger says), and post-rewrite always starts courier.
-	r.wantStarted("amend of a commit with a draft", "post-commit", "post-rewrite")
+	// The amended commit still adds the draft against its parent, but pre-commit saw an index that
+	// changes no draft against HEAD (the commit being amended), so post-commit runs no git; post-rewrite,
+	// which always starts courier, hands the amended commit over (TestCleanMarkerAmendDeliversThroughPostRewrite).
+	r.wantStarted("amend of a commit with a draft", "post-rewrite")
 
 	base := r.git("rev-parse", "HEAD~1")
 	r.git("checkout", "-q", "-b", "side", base)
