@@ -128,6 +128,9 @@ if [ -n "$pathspecs" ] && [ "$hook" != post-rewrite ]; then
 	[ "$hook" != pre-commit ] || unmark
 fi
 
+# courier finds the repository from the top of the worktree, where git runs hooks, and this directory.
+COURIER_HOOK_DIR=$dir
+export COURIER_HOOK_DIR
 if [ -n "$courier" ] && [ -x "$courier" ]; then
 	exec "$courier" hooks run "$hook" "$@"
 elif command -v courier >/dev/null 2>&1; then
