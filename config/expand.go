@@ -8,15 +8,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
-var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var varRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`) })
 
 // ExpandEnv replaces ${VAR} with its value; each unset variable is an error naming it (never a
 // value), one line each.
 func ExpandEnv(s string, getenv func(string) string) (string, error) {
 	var missing []error
-	out := varRe.ReplaceAllStringFunc(s, func(m string) string {
+	out := varRe().ReplaceAllStringFunc(s, func(m string) string {
 		name := m[2 : len(m)-1]
 		v := getenv(name)
 		if v == "" {
