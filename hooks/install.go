@@ -99,8 +99,8 @@ func marker(b []byte) string {
 }
 
 // render returns the script for hook name recording binary, pathspecs and the path of the marker file
-// (see [CleanMarker]).
-func render(name, binary string, pathspecs []string, clean string) ([]byte, error) {
+// seen (see [SeenMarker]).
+func render(name, binary string, pathspecs []string, seen string) ([]byte, error) {
 	tmpl, err := templates.FS.ReadFile(templatePath)
 	if err != nil {
 		return nil, fmt.Errorf("read hook template: %w", err)
@@ -111,18 +111,18 @@ func render(name, binary string, pathspecs []string, clean string) ([]byte, erro
 		}
 	}
 	return []byte(strings.NewReplacer("@HOOK@", name, "@COURIER@", shellQuote(binary),
-		"@PATHSPECS@", strings.Join(pathspecs, "\n"), "@CLEAN@", shellQuote(clean)).Replace(string(tmpl))), nil
+		"@PATHSPECS@", strings.Join(pathspecs, "\n"), "@SEEN@", shellQuote(seen)).Replace(string(tmpl))), nil
 }
 
-// CleanMarker is the file where pre-commit, having found no draft in the index it commits, names the
-// `git commit` process running it, so that post-commit of the same process runs no git command
-// (docs/protocol.md, "Hooks"). It lies in courier's private state directory of the common git dir.
-func CleanMarker(r *Repo) string { return filepath.Join(r.CommonDir, "courier", cleanMarkerName) }
+// SeenMarker is the file where pre-commit tells post-commit of the same `git commit` process whether the
+// index it commits changes a draft, so that post-commit runs no git command (docs/protocol.md, "Hooks").
+// It lies in courier's private state directory of the common git dir.
+func SeenMarker(r *Repo) string { return filepath.Join(r.CommonDir, "courier", seenMarkerName) }
 
 const (
-	cleanMarkerName = "pre-commit-clean"
-	// cleanVar and binaryVar are the hook script's variables that hold the marker path and the binary.
-	cleanVar  = "clean"
+	seenMarkerName = "pre-commit-seen"
+	// seenVar and binaryVar are the hook script's variables that hold the marker path and the binary.
+	seenVar   = "seen"
 	binaryVar = "courier"
 )
 
@@ -221,13 +221,13 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	}
 	// The marker's directory is courier's private state (0700, as the mailbox creates it); when it cannot
 	// be created, pre-commit cannot write the marker and post-commit always asks git.
-	clean := CleanMarker(r)
+	seen := SeenMarker(r)
 	var lines []string
-	if err := os.MkdirAll(filepath.Dir(clean), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(seen), 0o700); err != nil {
 		lines = append(lines, fmt.Sprintf("note: %v: post-commit will ask git on every commit", err))
 	}
 	for _, s := range plan {
-		want, err := render(s.name, binary, o.Pathspecs, clean)
+		want, err := render(s.name, binary, o.Pathspecs, seen)
 		if err != nil {
 			return lines, err
 		}

@@ -11,9 +11,10 @@ import (
 	"github.com/monoco/courier/hooks"
 )
 
-// pre-commit, having found no draft in the index it commits, leaves a marker naming the `git commit`
-// process that runs it, and post-commit of that process then runs no git command. These tests prove that
-// the skip happens, and that it never hides a committed draft.
+// pre-commit leaves a marker naming the `git commit` process that runs it and whether the index it commits
+// changes a draft; post-commit of that process then runs no git command: it runs nothing of courier's
+// (no draft), or starts courier at once (drafts). These tests prove that the skip happens, and that it
+// never hides a committed draft.
 
 // traced runs git with GIT_TRACE and returns the diff commands the hook scripts ran ("diff" for
 // pre-commit's `git diff --cached`, "diff-tree" for post-commit's) and the error.
@@ -45,14 +46,14 @@ func diffsIn(t testing.TB, trace string) []string {
 
 func (r *repo) marker(h *hooks.Repo) string {
 	r.t.Helper()
-	b, err := os.ReadFile(hooks.CleanMarker(h))
+	b, err := os.ReadFile(hooks.SeenMarker(h))
 	if err != nil && !os.IsNotExist(err) {
 		r.t.Fatal(err)
 	}
 	return string(b)
 }
 
-func TestCleanMarkerSparesPostCommitGit(t *testing.T) {
+func TestSeenMarkerSparesPostCommitGit(t *testing.T) {
 	t.Parallel()
 	r, h := fastRepo(t)
 	diffs, err := r.traced(nil, "commit", "-q", "--allow-empty", "-m", "empty")
@@ -83,14 +84,17 @@ func TestCleanMarkerSparesPostCommitGit(t *testing.T) {
 	if diffs, err = r.traced(nil, "commit", "-q", "-m", "draft"); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"diff", "diff-tree"}; !slices.Equal(diffs, want) {
-		t.Errorf("a commit with a draft ran %q, want %q", diffs, want)
+	if want := []string{"diff"}; !slices.Equal(diffs, want) {
+		t.Errorf("a commit with a draft ran %q, want %q (post-commit starts courier without looking)", diffs, want)
 	}
 	r.wantStarted("a commit with a draft", "pre-commit", "post-commit")
+	if m := r.marker(h); m != "" {
+		t.Errorf("post-commit left the marker %q: it serves once", m)
+	}
 }
 
 // Every way a commit can carry a draft past pre-commit's look still starts courier in post-commit.
-func TestCleanMarkerNeverHidesADraft(t *testing.T) {
+func TestSeenMarkerNeverHidesADraft(t *testing.T) {
 	t.Parallel()
 	t.Run("--no-verify after an aborted commit", func(t *testing.T) {
 		t.Parallel()
@@ -98,7 +102,7 @@ func TestCleanMarkerNeverHidesADraft(t *testing.T) {
 		if _, _, err := r.run(nil, "commit", "-q", "--allow-empty", "-m", ""); err == nil {
 			t.Fatal("a commit with an empty message was not aborted")
 		}
-		if !strings.HasPrefix(r.marker(h), "courier-clean v1 ") {
+		if !strings.HasPrefix(r.marker(h), "courier-seen none v1 ") {
 			t.Fatalf("the aborted commit's pre-commit left no marker: %q", r.marker(h))
 		}
 		r.write(draftA, validMD)
@@ -170,7 +174,7 @@ func TestCleanMarkerNeverHidesADraft(t *testing.T) {
 
 // An amend that changes no draft runs no git in post-commit even when the amended commit carries one
 // (pre-commit compares the index with the commit being amended); post-rewrite delivers it.
-func TestCleanMarkerAmendDeliversThroughPostRewrite(t *testing.T) {
+func TestSeenMarkerAmendDeliversThroughPostRewrite(t *testing.T) {
 	t.Parallel()
 	r, _ := fastRepo(t)
 	r.write(draftA, validMD)
@@ -205,7 +209,7 @@ func hookRunner(t *testing.T, r *repo, h *hooks.Repo, name string) func(script s
 		// A last command that is a builtin keeps sh from exec'ing the last hook in its place.
 		cmd := exec.Command(bin, "-c", script+"\n:")
 		cmd.Dir = r.dir
-		cmd.Env = r.env(append([]string{"GIT_TRACE=" + trace, "GIT_INDEX_FILE=.git/index", "M=" + hooks.CleanMarker(h),
+		cmd.Env = r.env(append([]string{"GIT_TRACE=" + trace, "GIT_INDEX_FILE=.git/index", "M=" + hooks.SeenMarker(h),
 			"PRE=" + filepath.Join(h.HooksDir, "pre-commit"), "POST=" + filepath.Join(h.HooksDir, "post-commit")}, env...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", script, err, out)
@@ -214,7 +218,7 @@ func hookRunner(t *testing.T, r *repo, h *hooks.Repo, name string) func(script s
 	}
 }
 
-func TestCleanMarkerNamesItsGitProcess(t *testing.T) {
+func TestSeenMarkerNamesItsGitProcess(t *testing.T) {
 	t.Parallel()
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc: the hooks never skip")
@@ -232,7 +236,7 @@ func TestCleanMarkerNamesItsGitProcess(t *testing.T) {
 		{"once", `"$PRE"; "$POST"; "$POST"`, nil, looked},
 		{"another start time (a reused pid)", `"$PRE"; sed -i "s/ $$ \([0-9]*\) / $$ 1\1 /" "$M"; "$POST"`, nil, looked},
 		{"a torn marker", `"$PRE"; sed -i 's/ \.$//' "$M"; "$POST"`, nil, looked},
-		{"a marker from another boot", `"$PRE"; sed -i 's/^courier-clean v1 ./courier-clean v1 x/' "$M"; "$POST"`, nil, looked},
+		{"a marker from another boot", `"$PRE"; sed -i 's/^courier-seen none v1 ./courier-seen none v1 x/' "$M"; "$POST"`, nil, looked},
 		{"an index staged after the look", `"$PRE"; sleep 0.01; touch .git/index; "$POST"`, nil, looked},
 		{"an index git does not name", `"$PRE"; unset GIT_INDEX_FILE; "$POST"`, nil, looked},
 		{"an unreadable marker", `"$PRE"; chmod 000 "$M"; "$POST"; chmod 600 "$M"`, nil, looked},
@@ -250,16 +254,23 @@ func TestCleanMarkerNamesItsGitProcess(t *testing.T) {
 	}
 	r.wantStarted("no draft in any of them")
 
-	// Staged drafts: pre-commit empties the marker it wrote before looking.
+	// Staged drafts: pre-commit says so, and post-commit starts courier without looking; post-commit of
+	// another process looks.
 	r.write(draftA, validMD)
 	r.git("add", draftA)
-	if got := run(`"$PRE"; "$POST"`); !slices.Equal(got, looked) {
-		t.Errorf("a staged draft: the hooks ran %q, want %q", got, looked)
+	if got := run(`"$PRE"; "$POST"`); !slices.Equal(got, skipped) {
+		t.Errorf("a staged draft: the hooks ran %q, want %q", got, skipped)
 	}
-	r.wantStarted("a staged draft", "pre-commit") // nothing was committed
+	r.wantStarted("a staged draft", "pre-commit", "post-commit")
 	if m := r.marker(h); m != "" {
-		t.Errorf("pre-commit that found a draft left the marker %q", m)
+		t.Errorf("post-commit left the marker %q: it serves once", m)
 	}
+	run(`"$PRE"; cp "$M" "$M.saved"`)
+	r.wantStarted("a staged draft", "pre-commit")
+	if got := run(`cp "$M.saved" "$M"; "$POST"`); !slices.Equal(got, []string{"diff-tree"}) {
+		t.Errorf("post-commit of another process than pre-commit's, which found drafts, ran %q, want diff-tree", got)
+	}
+	r.wantStarted("another process's drafts (none in HEAD)")
 	r.git("reset", "-q")
 
 	// A parent that is not git (a hook runner that outlives commits) never gets a marker.

@@ -40,11 +40,11 @@ func Status(r *Repo) (*StatusReport, error) { return StatusFor(r, nil) }
 // pathspecs (what [DraftPathspecs] gives for the current configuration), or without any (they then start
 // courier on every commit): they may let a draft commit pass without courier, or start it for nothing.
 // nil pathspecs skips that check. Whatever pathspecs, it warns when they record another marker file than
-// [CleanMarker] (the repository moved, or an earlier courier wrote them): post-commit then always asks git.
+// [SeenMarker] (the repository moved, or an earlier courier wrote them): post-commit then always asks git.
 func StatusFor(r *Repo, pathspecs []string) (*StatusReport, error) {
 	rep := &StatusReport{HooksDir: r.HooksDir, HooksTracked: r.HooksTracked}
 	var missing []string
-	b := bakedCheck{want: pathspecs, clean: CleanMarker(r)}
+	b := bakedCheck{want: pathspecs, seen: SeenMarker(r)}
 	for _, name := range hookNames() {
 		hs, k, script, err := rep.hook(r, name)
 		if err != nil {
@@ -134,20 +134,20 @@ func (rep *StatusReport) chained(r *Repo, name, path string, k kind) string {
 
 // bakedCheck compares the values courier's hook scripts recorded at install with the current ones.
 type bakedCheck struct {
-	want       []string // the pathspecs the configuration gives; nil: not checked
-	clean      string   // the marker file (CleanMarker)
-	stale      []string // hooks with other pathspecs
-	baked      []string // the pathspecs one of them records
-	otherClean []string // hooks with another marker file, or none
-	bakedClean string   // the marker file one of them records
+	want      []string // the pathspecs the configuration gives; nil: not checked
+	seen      string   // the marker file (SeenMarker)
+	stale     []string // hooks with other pathspecs
+	baked     []string // the pathspecs one of them records
+	otherSeen []string // hooks with another marker file, or none
+	bakedSeen string   // the marker file one of them records
 }
 
 func (b *bakedCheck) check(name string, script []byte) {
 	if p, _ := bakedPathspecs(script); b.want != nil && !slices.Equal(p, b.want) {
 		b.stale, b.baked = append(b.stale, name), p
 	}
-	if c, _ := recorded(script, cleanVar); c != b.clean {
-		b.otherClean, b.bakedClean = append(b.otherClean, name), c
+	if c, _ := recorded(script, seenVar); c != b.seen {
+		b.otherSeen, b.bakedSeen = append(b.otherSeen, name), c
 	}
 }
 
@@ -160,11 +160,11 @@ func (b *bakedCheck) warn(rep *StatusReport) {
 		rep.warn("courier's %s decide which commits concern courier from pathspecs that no longer match the configuration (drafts.patterns or mailbox changed): baked %q, now %q; reinstall with `courier hooks install`", strings.Join(b.stale, ", "), b.baked, b.want)
 	}
 	switch {
-	case len(b.otherClean) == 0:
-	case b.bakedClean == "":
-		rep.warn("courier's %s were installed by an earlier courier, without the marker file that spares post-commit a git command; reinstall with `courier hooks install`", strings.Join(b.otherClean, ", "))
+	case len(b.otherSeen) == 0:
+	case b.bakedSeen == "":
+		rep.warn("courier's %s were installed by an earlier courier, without the marker file that spares post-commit a git command; reinstall with `courier hooks install`", strings.Join(b.otherSeen, ", "))
 	default:
-		rep.warn("courier's %s record the marker file %s, but this repository's is %s (moved, or the hooks directory is shared), so post-commit always asks git; reinstall with `courier hooks install`", strings.Join(b.otherClean, ", "), b.bakedClean, b.clean)
+		rep.warn("courier's %s record the marker file %s, but this repository's is %s (moved, or the hooks directory is shared), so post-commit always asks git; reinstall with `courier hooks install`", strings.Join(b.otherSeen, ", "), b.bakedSeen, b.seen)
 	}
 }
 

@@ -98,12 +98,12 @@ func TestStatusFlagsStaleMarker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := "clean='" + hooks.CleanMarker(h) + "'\n"
+	line := "seen='" + hooks.SeenMarker(h) + "'\n"
 	if !strings.Contains(string(script), line) {
 		t.Fatalf("post-commit lacks %q", line)
 	}
 	for _, tc := range []struct{ with, want string }{
-		{"clean='/elsewhere/.git/courier/pre-commit-clean'\n", "record the marker file /elsewhere/.git/courier/pre-commit-clean, but this repository's is " + hooks.CleanMarker(h)},
+		{"seen='/elsewhere/.git/courier/pre-commit-seen'\n", "record the marker file /elsewhere/.git/courier/pre-commit-seen, but this repository's is " + hooks.SeenMarker(h)},
 		{"", "without the marker file"},
 	} {
 		writeForeign(t, pc, strings.Replace(string(script), line, tc.with, 1), 0o755)

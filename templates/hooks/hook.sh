@@ -2,13 +2,13 @@
 # courier-hook v1 — managed by courier; remove with: courier hooks uninstall
 # Git @HOOK@ hook. The logic lives in `courier hooks run @HOOK@`; this script finds courier and starts it only
 # when the commit adds or changes a path under the pathspecs below (drafts directories, folders that look
-# like one, the mailbox): a commit without drafts costs pre-commit one git command, and post-commit none
-# when this commit's pre-commit left the marker below naming it (docs/protocol.md, "Hooks").
+# like one, the mailbox): pre-commit runs one git command, and post-commit none when this commit's
+# pre-commit left the marker below naming it, else one (docs/protocol.md, "Hooks").
 # COURIER_SKIP=1 skips courier (the project's own hook, if courier chained one, still runs).
 hook=@HOOK@
 courier=@COURIER@
 pathspecs='@PATHSPECS@'
-clean=@CLEAN@
+seen=@SEEN@
 marked=
 case $0 in */*) dir=${0%/*} ;; *) dir=. ;; esac
 chained=$dir/$hook.courier-chained
@@ -42,12 +42,12 @@ chain() {
 	esac
 }
 
-# ident sets id to the line naming the git process that runs this hook (`git commit` runs pre-commit and
+# ident sets id to the words naming the git process that runs this hook (`git commit` runs pre-commit and
 # post-commit itself): boot, pid and start time of $PPID (a reused pid does not match) and the worktree.
 # It fails without /proc, or when the parent is not git. Builtins only, as in mark, unmark and premarked:
 # no fork.
 ident() {
-	[ -n "$clean" ] || return 1
+	[ -n "$seen" ] || return 1
 	{ IFS= read -r boot </proc/sys/kernel/random/boot_id && IFS= read -r stat <"/proc/$PPID/stat"; } 2>/dev/null ||
 		return 1
 	case $stat in "$PPID (git) "*) ;; *) return 1 ;; esac
@@ -55,28 +55,32 @@ ident() {
 	[ $# -ge 20 ] || return 1
 	shift 19
 	case $1 in '' | *[!0-9]*) return 1 ;; esac
-	id="courier-clean v1 $boot $PPID $1 $PWD ."
+	id="v1 $boot $PPID $1 $PWD ."
 }
 
-# mark (pre-commit, before it looks) writes the marker $clean naming this commit's git process; unmark
-# empties it again when pre-commit found a draft (or could not look), and blocks the commit when it cannot.
-mark() { ident && printf '%s\n' "$id" 2>/dev/null >"$clean" && marked=1; }
+# mark (pre-commit, before it looks) writes the marker $seen: "courier-seen none <id>", no draft in the
+# index of this commit's git process. unmark turns it into "courier-seen drafts <id>" when pre-commit found
+# a draft (or could not look), and blocks the commit when it cannot.
+mark() { ident && printf 'courier-seen none %s\n' "$id" 2>/dev/null >"$seen" && marked=1; }
 unmark() {
-	[ -z "$marked" ] || printf '' 2>/dev/null >"$clean" && return
-	echo "courier: cannot empty $clean (post-commit would take this commit for one without drafts); commit blocked: remove that file" >&2
+	[ -z "$marked" ] || printf 'courier-seen drafts %s\n' "$id" 2>/dev/null >"$seen" && return
+	echo "courier: cannot write $seen (post-commit would take this commit for one without drafts); commit blocked: remove that file" >&2
 	exit 1
 }
 
-# premarked (post-commit) reports whether this commit's pre-commit found no draft in the index it
-# committed: the marker names this very git process, and is newer than the index (a path staged while
-# pre-commit looked would be newer). It empties the marker: it serves once.
+# premarked (post-commit) tells what this commit's pre-commit found: 0 no draft in the index it committed
+# (the marker names this very git process and is newer than the index, which a path staged while pre-commit
+# looked would make newer), 2 drafts, 1 nothing known. It empties the marker: it serves once.
 premarked() {
 	ident || return 1
-	{ IFS= read -r line <"$clean"; } 2>/dev/null || return 1
-	[ "$line" = "$id" ] && [ -n "${GIT_INDEX_FILE:-}" ] && [ -f "$GIT_INDEX_FILE" ] && [ "$clean" -nt "$GIT_INDEX_FILE" ] ||
-		return 1
-	printf '' 2>/dev/null >"$clean"
-	return 0
+	{ IFS= read -r line <"$seen"; } 2>/dev/null || return 1
+	case $line in
+	"courier-seen drafts $id") printf '' 2>/dev/null >"$seen"; return 2 ;;
+	"courier-seen none $id") ;;
+	*) return 1 ;;
+	esac
+	[ -n "${GIT_INDEX_FILE:-}" ] && [ -f "$GIT_INDEX_FILE" ] && [ "$seen" -nt "$GIT_INDEX_FILE" ] || return 1
+	printf '' 2>/dev/null >"$seen"
 }
 
 # skipped names the paths courier did not look at, from $paths.
@@ -111,11 +115,14 @@ if [ -n "$pathspecs" ] && [ "$hook" != post-rewrite ]; then
 	pre-commit) rev=--cached; mark ;;
 	*)
 		rev=HEAD
-		# Nothing for courier here, as pre-commit found: run the project's hook alone.
-		! premarked || { chain "$@"; exit; }
+		premarked
+		case $? in
+		0) chain "$@"; exit ;; # no draft, as pre-commit found: run the project's hook alone
+		2) rev= ;;             # drafts, as pre-commit found: courier needs no git to say so
+		esac
 		;;
 	esac
-	if paths=$(touched $rev) && [ -z "$paths" ]; then
+	if [ -n "$rev" ] && paths=$(touched $rev) && [ -z "$paths" ]; then
 		# Nothing for courier here: run the project's hook alone.
 		[ "$hook" = pre-commit ] && [ -x "$chained" ] || { chain "$@"; exit; }
 		chain "$@" || exit
