@@ -6,18 +6,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/monoco/courier/drafts"
 )
 
-var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-var unknownFieldRe = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
+var unknownFieldRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^field (\S+) not found in type \S+$`) })
 
 // structTypeRe matches yaml.v3's error for a scalar or list where a section (a Go struct) belongs,
 // which would otherwise name the Go type ("into config.WatchConfig").
-var structTypeRe = regexp.MustCompile(`^cannot unmarshal !!(\w+)(?: .*)? into \*?(?:main|[a-z]+)\.[A-Z]\w*$`)
+var structTypeRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^cannot unmarshal !!(\w+)(?: .*)? into \*?(?:main|[a-z]+)\.[A-Z]\w*$`)
+})
 
 var yamlKinds = map[string]string{"seq": "a list", "str": "a string", "int": "a number", "float": "a number",
 	"bool": "true or false", "null": "empty", "map": "a mapping", "binary": "binary data", "timestamp": "a timestamp"}
@@ -35,20 +38,20 @@ func yamlError(file string, data []byte, err error, keys []string) string {
 	out := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		m = strings.TrimPrefix(m, "yaml: ")
-		if sub := yamlLineRe.FindStringSubmatch(m); sub != nil {
+		if sub := yamlLineRe().FindStringSubmatch(m); sub != nil {
 			msg := sub[2]
-			if f := unknownFieldRe.FindStringSubmatch(msg); f != nil {
+			if f := unknownFieldRe().FindStringSubmatch(msg); f != nil {
 				msg = fmt.Sprintf("%s: unknown key", f[1])
 				if sug := drafts.Suggest(f[1], keys); sug != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", sug)
 				}
 			}
-			if f := structTypeRe.FindStringSubmatch(msg); f != nil {
+			if f := structTypeRe().FindStringSubmatch(msg); f != nil {
 				msg = "must be a mapping of keys, not " + yamlKinds[f[1]]
 			}
 			msg = strings.ReplaceAll(msg, "line "+sub[1]+": ", "")
 			line := sub[1]
-			if flowRe.MatchString(msg) {
+			if flowRe().MatchString(msg) {
 				if l, open := unclosed(data); l > 0 {
 					line, msg = strconv.Itoa(l), fmt.Sprintf("%s (the %q on this line is not closed)", msg, open)
 				}
@@ -62,7 +65,7 @@ func yamlError(file string, data []byte, err error, keys []string) string {
 }
 
 // flowRe matches yaml.v3's error for a flow collection ({...} or [...]) that is not closed.
-var flowRe = regexp.MustCompile(`^did not find expected ',' or '[]}]'$`)
+var flowRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^did not find expected ',' or '[]}]'$`) })
 
 // unclosed returns the line (1-based) and bracket of the first { or [ in data that is never closed,
 // skipping comments and quoted scalars; 0 when every bracket is closed.

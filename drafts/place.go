@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // MaxDraft is the largest draft file the limits allow (frontmatter ≤ 64 KiB, body ≤ 1 MiB, plus the
@@ -11,7 +12,7 @@ import (
 const MaxDraft = maxFile
 
 // idLike is a path component that looks like a work item id (FEAT-1, fix-0012).
-var idLike = regexp.MustCompile(`^[A-Za-z]+-\d+$`)
+var idLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z]+-\d+$`) })
 
 // Misplaced reports whether p (a repository-relative file path) looks meant as a draft but is not one
 // (README.md, "Drafts"): a `*.md` under a sub-folder of a drafts directory, or under a folder that
@@ -51,7 +52,7 @@ func Misplaced(p string, ps []Pattern) (misplaced bool, want string) {
 		if !names[strings.ToLower(parts[i-1])] {
 			continue
 		}
-		byID := i > 1 && idLike.MatchString(parts[i-2])
+		byID := i > 1 && idLike().MatchString(parts[i-2])
 		if byID || (under != "" && strings.HasPrefix(strings.ToLower(d)+"/", under)) {
 			if byID {
 				if it, ok := ItemForBranch(parts[i-2], ps); ok {

@@ -14,8 +14,9 @@ import (
 // The benchmarks in this file measure what a user pays on every commit: the installed courier binary
 // (built from ./cmd/courier as install.sh builds it), hooks from `courier hooks install`, and real
 // `git commit` in a 2,000-file repository. Each iteration commits once in a repository without
-// courier's hooks and once in an identical one with them, in alternating order; the reported
-// "added-ms" is the median of the paired differences.
+// courier's hooks, once in an identical one with them and once in one whose hooks exit at once, in
+// rotating order; the reported "added-ms" is the median of the paired differences, "floor-ms" the same for
+// the hooks that do nothing.
 //
 //	go test -run '^$' -bench CommitRealBinary -benchtime 20x ./hooks/
 
@@ -91,37 +92,57 @@ func (p *pairRepo) timed(args ...string) time.Duration {
 
 const benchDraft = "---\nprovider: file\nto: ops\n---\nBuild %d is green.\n"
 
-// benchPaired runs step in both repositories b.N times and reports the median added milliseconds.
+// benchPaired runs step in both repositories b.N times and reports the median added milliseconds, and
+// beside them those of hooks that exit at once (floor-ms, as BenchmarkCommitFloor), interleaved in the
+// same loop so that both figures see the same load.
 func benchPaired(b *testing.B, step func(p *pairRepo, i int) time.Duration) {
 	bin := realBinary(b)
-	plain, hooked := newPairRepo(b, bin), newPairRepo(b, bin)
+	plain, hooked, floor := newPairRepo(b, bin), newPairRepo(b, bin), newPairRepo(b, bin)
 	hooked.run(bin, "init")
 	hooked.run(bin, "hooks", "install")
 	plain.run(bin, "init") // same mailbox and exclude entries; no hooks
-	runPaired(b, plain, hooked, step)
+	floor.run(bin, "init")
+	floorHooks(b, floor)
+	runPaired(b, plain, hooked, step, floor)
 }
 
-// runPaired times step in plain and hooked b.N times, alternating which goes first, and reports the
-// median added milliseconds and the median without hooks.
-func runPaired(b *testing.B, plain, hooked *pairRepo, step func(p *pairRepo, i int) time.Duration) {
+// floorHooks installs pre-commit and post-commit hooks that exit at once.
+func floorHooks(b *testing.B, p *pairRepo) {
+	for _, name := range []string{"pre-commit", "post-commit"} {
+		if err := os.WriteFile(filepath.Join(p.dir, ".git", "hooks", name), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// runPaired times step in plain and hooked (and floor, when given) b.N times, rotating which goes first,
+// and reports the median added milliseconds (the median of the differences with plain in each round), the
+// median without hooks, and the floor's median added milliseconds.
+func runPaired(b *testing.B, plain, hooked *pairRepo, step func(p *pairRepo, i int) time.Duration, floor ...*pairRepo) {
+	repos := append([]*pairRepo{plain, hooked}, floor...)
 	// One warm-up commit each, so page cache and git's own files are equally warm.
-	step(plain, -1)
-	step(hooked, -1)
-	var added, base []float64
+	for _, p := range repos {
+		step(p, -1)
+	}
+	added := make([][]float64, len(repos))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var dp, dh time.Duration
-		if i%2 == 0 {
-			dp, dh = step(plain, i), step(hooked, i)
-		} else {
-			dh, dp = step(hooked, i), step(plain, i)
+		d := make([]time.Duration, len(repos))
+		for j := range repos {
+			k := (i + j) % len(repos)
+			d[k] = step(repos[k], i)
 		}
-		added = append(added, float64(dh-dp)/float64(time.Millisecond))
-		base = append(base, float64(dp)/float64(time.Millisecond))
+		for k := range repos {
+			added[k] = append(added[k], float64(d[k]-d[0])/float64(time.Millisecond))
+		}
+		added[0][i] = float64(d[0]) / float64(time.Millisecond) // without hooks
 	}
 	b.StopTimer()
-	b.ReportMetric(median(added), "added-ms")
-	b.ReportMetric(median(base), "without-ms")
+	b.ReportMetric(median(added[1]), "added-ms")
+	b.ReportMetric(median(added[0]), "without-ms")
+	if len(floor) > 0 {
+		b.ReportMetric(median(added[2]), "floor-ms")
+	}
 }
 
 func median(xs []float64) float64 {

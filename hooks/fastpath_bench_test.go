@@ -2,8 +2,6 @@ package hooks_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -15,12 +13,7 @@ import (
 //	go test -run '^$' -bench 'CommitFloor|CommitRealBinary' -benchtime 20x ./hooks/
 func BenchmarkCommitFloor(b *testing.B) {
 	plain, hooked := newPairRepo(b, ""), newPairRepo(b, "")
-	for _, name := range []string{"pre-commit", "post-commit"} {
-		p := filepath.Join(hooked.dir, ".git", "hooks", name)
-		if err := os.WriteFile(p, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
-			b.Fatal(err)
-		}
-	}
+	floorHooks(b, hooked)
 	runPaired(b, plain, hooked, func(p *pairRepo, i int) time.Duration {
 		return p.timed("--allow-empty", "-m", fmt.Sprintf("empty %d", i))
 	})

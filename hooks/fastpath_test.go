@@ -149,9 +149,10 @@ func TestFastPathAmendAndRebase(t *testing.T) {
 	r.wantStarted("amend adding a draft", "pre-commit", "post-commit", "post-rewrite")
 
 	r.git("commit", "-q", "--amend", "-m", "reworded")
-	// The amended commit still adds the draft: post-commit hands it to courier (already delivered, the
-	// ledger says), and post-rewrite always starts courier.
-	r.wantStarted("amend of a commit with a draft", "post-commit", "post-rewrite")
+	// The amended commit still adds the draft against its parent, but pre-commit saw an index that
+	// changes no draft against HEAD (the commit being amended), so post-commit runs no git; post-rewrite,
+	// which always starts courier, hands the amended commit over (TestSeenMarkerAmendDeliversThroughPostRewrite).
+	r.wantStarted("amend of a commit with a draft", "post-rewrite")
 
 	base := r.git("rev-parse", "HEAD~1")
 	r.git("checkout", "-q", "-b", "side", base)
@@ -185,7 +186,8 @@ func TestFastPathRootCommit(t *testing.T) {
 }
 
 // A merge commit concluded with `git commit` runs pre-commit (the merged drafts are staged against
-// HEAD, so courier validates them) and post-commit, where courier delivers nothing for a merge.
+// HEAD, so courier validates them) and post-commit, where courier delivers nothing for a merge (it starts
+// because pre-commit found drafts; `git diff-tree` of a merge would have listed none).
 func TestFastPathMergeCommit(t *testing.T) {
 	t.Parallel()
 	r, _ := fastRepo(t)
@@ -198,7 +200,10 @@ func TestFastPathMergeCommit(t *testing.T) {
 	r.clearLog()
 	r.git("merge", "-q", "--no-ff", "--no-commit", "feat")
 	r.git("commit", "-q", "-m", "merge")
-	r.wantStarted("merge commit bringing a draft", "pre-commit")
+	r.wantStarted("merge commit bringing a draft", "pre-commit", "post-commit")
+	if lines := r.logLines(); index(lines, "deliver ") >= 0 {
+		t.Errorf("a merge commit delivered: %q", lines)
+	}
 }
 
 // Paths courier must see although they are no valid draft: the mailbox (refused), misplaced drafts

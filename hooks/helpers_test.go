@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 	}
 	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
 		"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
-		"GIT_CEILING_DIRECTORIES", "GIT_PREFIX", "XDG_CONFIG_HOME", "COURIER_SKIP", "COURIER_TEST_LOG"} {
+		"GIT_CEILING_DIRECTORIES", "GIT_PREFIX", "XDG_CONFIG_HOME", "COURIER_SKIP", "COURIER_TEST_LOG", hooks.HookDirEnv} {
 		os.Unsetenv(k)
 	}
 	os.Setenv("HOME", home)
@@ -131,7 +131,7 @@ func fakeCourier(args []string) int {
 		fmt.Fprintf(os.Stderr, "fake courier: unexpected arguments %q\n", args)
 		return 2
 	}
-	r, err := hooks.Open(".")
+	r, err := hooks.OpenHook(".", os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fake courier:", err)
 		return 1

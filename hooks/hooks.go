@@ -24,6 +24,7 @@ package hooks
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +102,79 @@ func Open(dir string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
 	}
 	return r, nil
+}
+
+// HookDirEnv is the variable through which courier's hook script names its own directory when it starts
+// `courier hooks run` (see [OpenHook]).
+const HookDirEnv = "COURIER_HOOK_DIR"
+
+// OpenHook is [Open] for `courier hooks run`, without a git command when it can: started by courier's hook
+// script, which git runs at the top of the worktree, with hooksDir the script's own directory (getenv of
+// [HookDirEnv]; relative to dir) and none of GIT_DIR, GIT_WORK_TREE and GIT_COMMON_DIR set, it reads dir's
+// `.git` (a directory, or a file naming one) and its `commondir` as git does. Anything else (started by
+// hand, no `.git` in dir, a main worktree it cannot tell from the common dir) is left to [Open].
+// HooksTracked is not computed (false): only [Install] and [Status] need it.
+func OpenHook(dir string, getenv func(string) string) (*Repo, error) {
+	if r := discover(dir, getenv); r != nil {
+		return r, nil
+	}
+	return Open(dir)
+}
+
+// discover is OpenHook's reading of dir's git dir without git; nil when it must ask git.
+func discover(dir string, getenv func(string) string) *Repo {
+	hooksDir := getenv(HookDirEnv)
+	if hooksDir == "" || getenv("GIT_DIR") != "" || getenv("GIT_WORK_TREE") != "" || getenv("GIT_COMMON_DIR") != "" {
+		return nil
+	}
+	top, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	gitDir := filepath.Join(top, ".git")
+	fi, err := os.Lstat(gitDir)
+	switch {
+	case err != nil:
+		return nil
+	case fi.Mode().IsRegular(): // a linked worktree or a submodule: "gitdir: <path>"
+		b, err := os.ReadFile(gitDir)
+		p, ok := strings.CutPrefix(strings.TrimRight(string(b), "\r\n"), "gitdir: ")
+		if err != nil || !ok || p == "" {
+			return nil
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(top, p)
+		}
+		gitDir = filepath.Clean(p)
+	case !fi.IsDir():
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil {
+		return nil
+	}
+	r := &Repo{Top: top, GitDir: gitDir, CommonDir: gitDir, MainWorktree: top, HooksDir: filepath.Join(top, hooksDir)}
+	if filepath.IsAbs(hooksDir) {
+		r.HooksDir = filepath.Clean(hooksDir)
+	}
+	if b, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		p := strings.TrimRight(string(b), "\r\n")
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(gitDir, p)
+		}
+		r.CommonDir = filepath.Clean(p)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if r.CommonDir != r.GitDir {
+		if filepath.Base(r.CommonDir) != ".git" || !isDir(r.CommonDir) {
+			return nil // a main worktree only `git worktree list` knows
+		}
+		r.MainWorktree = filepath.Dir(r.CommonDir)
+	}
+	if !isDir(r.HooksDir) || !isDir(r.CommonDir) {
+		return nil
+	}
+	return r
 }
 
 func isDir(p string) bool {

@@ -98,8 +98,9 @@ func marker(b []byte) string {
 	return ""
 }
 
-// render returns the script for hook name recording binary and pathspecs.
-func render(name, binary string, pathspecs []string) ([]byte, error) {
+// render returns the script for hook name recording binary, pathspecs and the path of the marker file
+// seen (see [SeenMarker]).
+func render(name, binary string, pathspecs []string, seen string) ([]byte, error) {
 	tmpl, err := templates.FS.ReadFile(templatePath)
 	if err != nil {
 		return nil, fmt.Errorf("read hook template: %w", err)
@@ -110,8 +111,20 @@ func render(name, binary string, pathspecs []string) ([]byte, error) {
 		}
 	}
 	return []byte(strings.NewReplacer("@HOOK@", name, "@COURIER@", shellQuote(binary),
-		"@PATHSPECS@", strings.Join(pathspecs, "\n")).Replace(string(tmpl))), nil
+		"@PATHSPECS@", strings.Join(pathspecs, "\n"), "@SEEN@", shellQuote(seen)).Replace(string(tmpl))), nil
 }
+
+// SeenMarker is the file where pre-commit tells post-commit of the same `git commit` process whether the
+// index it commits changes a draft, so that post-commit runs no git command (docs/protocol.md, "Hooks").
+// It lies in courier's private state directory of the common git dir.
+func SeenMarker(r *Repo) string { return filepath.Join(r.CommonDir, "courier", seenMarkerName) }
+
+const (
+	seenMarkerName = "pre-commit-seen"
+	// seenVar and binaryVar are the hook script's variables that hold the marker path and the binary.
+	seenVar   = "seen"
+	binaryVar = "courier"
+)
 
 // shellQuote quotes s for POSIX sh.
 func shellQuote(s string) string {
@@ -119,17 +132,21 @@ func shellQuote(s string) string {
 }
 
 // recordedBinary returns the courier path recorded in a hook script by render.
-func recordedBinary(script []byte) string {
+func recordedBinary(script []byte) string { v, _ := recorded(script, binaryVar); return v }
+
+// recorded returns the value render recorded in a hook script's variable name (shell-quoted on one line),
+// and whether the script has that variable.
+func recorded(script []byte, name string) (string, bool) {
 	sc := bufio.NewScanner(bytes.NewReader(script))
 	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "courier=")
+		v, ok := strings.CutPrefix(sc.Text(), name+"=")
 		if !ok {
 			continue
 		}
 		// Undo shellQuote: 'a'\''b' → a'b.
-		return strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(v, "'"), "'"), `'\''`, "'")
+		return strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(v, "'"), "'"), `'\''`, "'"), true
 	}
-	return ""
+	return "", false
 }
 
 // step is one planned change to a hook.
@@ -202,9 +219,15 @@ func Install(r *Repo, o InstallOptions) ([]string, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
+	// The marker's directory is courier's private state (0700, as the mailbox creates it); when it cannot
+	// be created, pre-commit cannot write the marker and post-commit always asks git.
+	seen := SeenMarker(r)
 	var lines []string
+	if err := os.MkdirAll(filepath.Dir(seen), 0o700); err != nil {
+		lines = append(lines, fmt.Sprintf("note: %v: post-commit will ask git on every commit", err))
+	}
 	for _, s := range plan {
-		want, err := render(s.name, binary, o.Pathspecs)
+		want, err := render(s.name, binary, o.Pathspecs, seen)
 		if err != nil {
 			return lines, err
 		}

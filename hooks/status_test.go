@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,5 +78,41 @@ func TestStatusSeesCourierRunByPreCommit(t *testing.T) {
 	want := hooks.HookStatus{Name: "pre-commit", Path: pc + ".legacy", Courier: true, Executable: true, Via: pc}
 	if diff := cmp.Diff(want, st.Hooks[0]); diff != "" || len(st.Warnings) != 0 {
 		t.Errorf("Status pre-commit (-want +got):\n%s\nwarnings %q", diff, st.Warnings)
+	}
+}
+
+// Hooks that record another marker file than the repository's (it moved, or an earlier courier wrote
+// them without one) are flagged: post-commit then asks git on every commit.
+func TestStatusFlagsStaleMarker(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	h := r.open()
+	if _, err := hooks.Install(h, hooks.InstallOptions{Binary: testBinary(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := hooks.Status(h); err != nil || len(st.Warnings) != 0 {
+		t.Fatalf("current hooks: %v, %+v", err, st)
+	}
+	pc := filepath.Join(h.HooksDir, "post-commit")
+	script, err := os.ReadFile(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "seen='" + hooks.SeenMarker(h) + "'\n"
+	if !strings.Contains(string(script), line) {
+		t.Fatalf("post-commit lacks %q", line)
+	}
+	for _, tc := range []struct{ with, want string }{
+		{"seen='/elsewhere/.git/courier/pre-commit-seen'\n", "record the marker file /elsewhere/.git/courier/pre-commit-seen, but this repository's is " + hooks.SeenMarker(h)},
+		{"", "without the marker file"},
+	} {
+		writeForeign(t, pc, strings.Replace(string(script), line, tc.with, 1), 0o755)
+		st, err := hooks.Status(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "courier's post-commit ") || !strings.Contains(st.Warnings[0], tc.want) {
+			t.Errorf("Warnings = %q, want one with %q", st.Warnings, tc.want)
+		}
 	}
 }

@@ -106,9 +106,10 @@ func (a *app) hookPathspecs(r *hooks.Repo) []string {
 // commits (post-commit, post-rewrite) touched; pre-commit validates them, the others deliver the
 // current work item's. It runs on every commit, so it does only what the commit needs: the
 // configuration is read to know where drafts live, and the branch, the validator and the mailbox are
-// set up only when the commit touches a draft.
+// set up only when the commit touches a draft. Started by the hook script, it finds the repository
+// without a git command (hooks.OpenHook).
 func (a *app) runHook(ctx context.Context, name string, args []string) error {
-	r, err := hooks.Open(a.dir)
+	r, err := hooks.OpenHook(a.dir, a.getenv)
 	if err != nil {
 		return err
 	}
