@@ -18,6 +18,7 @@ import (
 // Two agents push on their own branches: first sight delivers each branch's tip; a later push
 // delivers what its new commits added, with the commit that introduced each version.
 func TestTwoAgentsPushCentralDelivers(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001-login")
 	b := w.agent("bob", "feat/FEAT-0002-logout")
@@ -57,6 +58,7 @@ func TestTwoAgentsPushCentralDelivers(t *testing.T) {
 
 // A draft changed twice between two fetches: both versions, in commit order, each with its commit.
 func TestChangedTwiceBetweenFetches(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	commit(t, a, map[string]string{"notes.txt": "start\n"}, "start")
@@ -80,6 +82,7 @@ func TestChangedTwiceBetweenFetches(t *testing.T) {
 
 // A rewritten branch delivers only what is new; versions already delivered are not delivered again.
 func TestForcePush(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	p := draftPath("FEAT-0001", "a.md")
@@ -111,6 +114,7 @@ func TestForcePush(t *testing.T) {
 // A deleted branch changes nothing already queued and its tip is forgotten; a renamed branch is a
 // new branch whose versions the ledger already has.
 func TestDeletedAndRenamedBranch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001-old")
 	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("one")}, "a")
@@ -141,6 +145,7 @@ func TestDeletedAndRenamedBranch(t *testing.T) {
 
 // The same draft version on two branches (of one work item) is delivered once.
 func TestSameVersionOnTwoBranches(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001-a")
 	b := w.agent("bob", "fix-attempt/FEAT-0001-b")
@@ -157,6 +162,7 @@ func TestSameVersionOnTwoBranches(t *testing.T) {
 // An invalid version is never enqueued, logged once (restarts included), and listed by Invalid with
 // its branch and commit.
 func TestInvalidRemoteVersion(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	p := draftPath("FEAT-0001", "bad.md")
@@ -199,6 +205,7 @@ func TestInvalidRemoteVersion(t *testing.T) {
 // A symbolic link or an oversized blob under a drafts directory is an invalid version; the big blob
 // is judged by its size alone.
 func TestSymlinkAndOversizedDraft(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	dir := filepath.Join(a, filepath.FromSlash(draftPath("FEAT-0001", "")))
@@ -220,6 +227,7 @@ func TestSymlinkAndOversizedDraft(t *testing.T) {
 
 // Only branches matching a drafts pattern are read.
 func TestOnlyMatchingBranches(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "experiment")
 	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("not on a work item branch")}, "a")
@@ -235,6 +243,7 @@ func TestOnlyMatchingBranches(t *testing.T) {
 
 // A remote that is down: the fetch fails and is logged; the next one, once it is back, delivers.
 func TestRemoteDown(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("later")}, "a")
@@ -259,6 +268,7 @@ func TestRemoteDown(t *testing.T) {
 
 // A central clone with a work tree works the same (nothing is checked out).
 func TestNonBareCentral(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("hi")}, "a")
@@ -281,6 +291,7 @@ func TestNonBareCentral(t *testing.T) {
 // A remembered tip git no longer has (pruned after a rewrite) makes the branch a first sight; the
 // ledger keeps delivered versions from being delivered again.
 func TestUnknownOldTip(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("one")}, "a")
@@ -299,6 +310,7 @@ func TestUnknownOldTip(t *testing.T) {
 // Fetches at the same time (the interval, a webhook, a second watcher on the same state) deliver a
 // version once.
 func TestConcurrentFetches(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.agent("alice", "feat/FEAT-0001")
 	commit(t, a, map[string]string{draftPath("FEAT-0001", "a.md"): draft("once"), draftPath("FEAT-0001", "b.md"): draft("once too")}, "a")
@@ -325,6 +337,7 @@ func TestConcurrentFetches(t *testing.T) {
 
 // A fetch that stalls is given up after FetchTimeout, logged, and tried again next time.
 func TestFetchTimeout(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	// A git:// server that accepts and never answers.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -3,12 +3,17 @@ package central
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,21 +69,86 @@ func run(t testing.TB, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// newWorld makes origin with one commit on main and a bare central clone.
+func TestMain(m *testing.M) {
+	// The tests wait on git processes, not on a CPU: unless -parallel is given, run more of them at
+	// once than the default GOMAXPROCS.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !explicit {
+		_ = f.Value.Set(strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0))))
+	}
+	code := m.Run()
+	if templateRoot != "" {
+		os.RemoveAll(templateRoot)
+	}
+	os.Exit(code)
+}
+
+var (
+	templateOnce sync.Once
+	templateRoot string // removed by TestMain
+	templateErr  error
+)
+
+// templateWorld returns the root of a world's repositories (origin.git with one commit on main, the
+// "seed" clone that pushed it, the bare central.git), made on first use as newWorld made each one
+// before: newWorld copies it rather than starting these git processes for every test.
+func templateWorld(t testing.TB) string {
+	t.Helper()
+	templateOnce.Do(func() {
+		// Stays set if a git command fails the test that makes the template (run calls t.Fatal).
+		templateErr = errors.New("the template world was not made (see the first test that tried)")
+		var err error
+		if templateRoot, err = os.MkdirTemp("", "courier-central-world-"); err != nil {
+			templateErr = err
+			return
+		}
+		w := &world{t: t, root: templateRoot}
+		w.origin = filepath.Join(w.root, "origin.git")
+		run(t, w.root, "init", "-q", "--bare", "-b", "main", w.origin)
+		seed := w.agent("seed", "main")
+		if err := os.WriteFile(filepath.Join(seed, "README.md"), []byte("hello\n"), 0o644); err != nil {
+			templateErr = err
+			return
+		}
+		run(t, seed, "add", ".")
+		run(t, seed, "commit", "-q", "-m", "seed")
+		run(t, seed, "push", "-q", "origin", "main")
+		run(t, w.root, "clone", "-q", "--bare", w.origin, filepath.Join(w.root, "central.git"))
+		templateErr = nil
+	})
+	if templateErr != nil {
+		t.Fatal(templateErr)
+	}
+	return templateRoot
+}
+
+// newWorld makes origin with one commit on main and a bare central clone: a copy of templateWorld,
+// with the clones' remote.origin.url moved to the copy's origin.git.
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{t: t, root: t.TempDir(), logs: &syncBuffer{}}
 	w.origin = filepath.Join(w.root, "origin.git")
-	run(t, w.root, "init", "-q", "--bare", "-b", "main", w.origin)
-	seed := w.agent("seed", "main")
-	if err := os.WriteFile(filepath.Join(seed, "README.md"), []byte("hello\n"), 0o644); err != nil {
-		t.Fatal(err)
+	tmpl := templateWorld(t)
+	if err := copyTree(tmpl, w.root); err != nil {
+		t.Fatalf("copy the template world: %v", err)
 	}
-	run(t, seed, "add", ".")
-	run(t, seed, "commit", "-q", "-m", "seed")
-	run(t, seed, "push", "-q", "origin", "main")
+	for _, cfg := range []string{filepath.Join("seed", ".git", "config"), filepath.Join("central.git", "config")} {
+		p := filepath.Join(w.root, cfg)
+		text, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := strings.ReplaceAll(string(text), filepath.Join(tmpl, "origin.git"), w.origin)
+		if moved == string(text) {
+			t.Fatalf("%s does not name the template's origin.git:\n%s", cfg, text)
+		}
+		if err := os.WriteFile(p, []byte(moved), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	central := filepath.Join(w.root, "central.git")
-	run(t, w.root, "clone", "-q", "--bare", w.origin, central)
 	var err error
 	if w.repo, err = hooks.Open(central); err != nil {
 		t.Fatal(err)
@@ -196,3 +266,43 @@ func bodies(ms []*mailbox.Message) []string {
 }
 
 var hooksOpen = hooks.Open
+
+// copyTree copies the directories, regular files (with their modes and modification times) and
+// symbolic links under src into dst, which exists.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.Mkdir(target, info.Mode().Perm())
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
+				return err
+			}
+			return os.Chtimes(target, info.ModTime(), info.ModTime())
+		default:
+			return fmt.Errorf("%s: cannot copy a %v", p, d.Type())
+		}
+	})
+}

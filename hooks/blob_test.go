@@ -8,6 +8,7 @@ import (
 // TestHashBlobAfterCleanFilters: HashBlob gives the id `git add` stores, after core.autocrlf,
 // .gitattributes text/eol and a clean filter (docs/protocol.md, "Draft versions").
 func TestHashBlobAfterCleanFilters(t *testing.T) {
+	t.Parallel()
 	const crlf = "---\r\nprovider: file\r\nto: ops\r\n---\r\nlocal-token\r\n"
 	for _, tt := range []struct {
 		name  string
@@ -22,6 +23,7 @@ func TestHashBlobAfterCleanFilters(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := newRepo(t)
 			tt.setup(r)
 			r.write(draftA, crlf)

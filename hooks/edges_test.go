@@ -59,6 +59,7 @@ func TestRunChecksSizeBeforeReading(t *testing.T) {
 // TestRunReportsKinds: a symbolic link or a gitlink where a draft is expected is reported as such,
 // unread, by every hook, so that it is refused rather than delivered (docs/protocol.md, "Hooks").
 func TestRunReportsKinds(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	root := r.commit("root")
@@ -94,6 +95,7 @@ func TestRunReportsKinds(t *testing.T) {
 // TestRunNotices: pre-commit names the staged paths Notice asks for, without reading them, and only
 // those that differ from HEAD; COURIER_SKIP=1 names the drafts it skips.
 func TestRunNotices(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	r.write("README.md", "# x\n")
 	r.write("old/.monoco/x", "committed\n")

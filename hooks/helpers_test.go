@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,8 +51,19 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("HOME", home)
 	os.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	// Most tests wait on processes (git, hooks, the fake courier, husky and pre-commit), not on a CPU:
+	// unless -parallel is given, run more of them at once than the default GOMAXPROCS.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !explicit {
+		_ = f.Value.Set(strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0))))
+	}
 	code := m.Run()
 	os.RemoveAll(home)
+	if templateDir != "" {
+		os.RemoveAll(templateDir)
+	}
 	os.Exit(code)
 }
 
@@ -167,9 +183,81 @@ func newRepo(t testing.TB) *repo {
 	if err := os.Mkdir(r.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r.git("init", "-q", "-b", "main")
-	r.config()
+	if err := copyTree(templateRepo(t), r.dir); err != nil {
+		t.Fatalf("copy the template repository: %v", err)
+	}
 	return r
+}
+
+var (
+	templateOnce sync.Once
+	templateDir  string // removed by TestMain
+	templateErr  error
+)
+
+// templateRepo returns the repository newRepo copies, made on first use as newRepo made each one
+// before (`git init -q -b main`, then config): copying it gives every test the same files without
+// starting four git processes per repository.
+func templateRepo(t testing.TB) string {
+	t.Helper()
+	templateOnce.Do(func() {
+		templateDir, templateErr = os.MkdirTemp("", "courier-hooks-repo-")
+		if templateErr != nil {
+			return
+		}
+		r := &repo{t: t, dir: templateDir, log: filepath.Join(templateDir, "unused.log")}
+		for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"config", "user.name", "Courier Test"},
+			{"config", "user.email", "test@example.com"}, {"config", "commit.gpgsign", "false"}} {
+			if _, errs, err := r.run(nil, args...); err != nil {
+				templateErr = fmt.Errorf("git %s: %w\n%s", strings.Join(args, " "), err, errs)
+				return
+			}
+		}
+	})
+	if templateErr != nil {
+		t.Fatal(templateErr)
+	}
+	return templateDir
+}
+
+// copyTree copies the directories, regular files (with their modes and modification times) and
+// symbolic links under src into dst, which exists.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.Mkdir(target, info.Mode().Perm())
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
+				return err
+			}
+			return os.Chtimes(target, info.ModTime(), info.ModTime())
+		default:
+			return fmt.Errorf("%s: cannot copy a %v", p, d.Type())
+		}
+	})
 }
 
 // at returns a repo handle for another directory that shares r's log.

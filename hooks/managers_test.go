@@ -195,6 +195,7 @@ func testManagerCycles(t *testing.T, m manager) {
 			order = "courier first"
 		}
 		t.Run(order, func(t *testing.T) {
+			t.Parallel()
 			// The reference: the manager alone.
 			ref := newRepo(t)
 			m.setup(t, ref)
@@ -267,10 +268,25 @@ func testManagerCycles(t *testing.T, m manager) {
 	}
 }
 
-func TestHuskyCyclesSimulated(t *testing.T)     { testManagerCycles(t, simulatedHusky) }
-func TestPreCommitCyclesSimulated(t *testing.T) { testManagerCycles(t, simulatedPreCommit) }
-func TestHuskyCyclesReal(t *testing.T)          { testManagerCycles(t, realHusky(t)) }
-func TestPreCommitCyclesReal(t *testing.T)      { testManagerCycles(t, realPreCommit(t)) }
+func TestHuskyCyclesSimulated(t *testing.T) {
+	t.Parallel()
+	testManagerCycles(t, simulatedHusky)
+}
+
+func TestPreCommitCyclesSimulated(t *testing.T) {
+	t.Parallel()
+	testManagerCycles(t, simulatedPreCommit)
+}
+
+func TestHuskyCyclesReal(t *testing.T) {
+	t.Parallel()
+	testManagerCycles(t, realHusky(t))
+}
+
+func TestPreCommitCyclesReal(t *testing.T) {
+	t.Parallel()
+	testManagerCycles(t, realPreCommit(t))
+}
 
 // A project hook that was there before both tools: courier chains it, `pre-commit install` then moves
 // courier's to pre-commit.legacy; every hook still runs, and uninstalling courier leaves the project's

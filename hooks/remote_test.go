@@ -34,6 +34,7 @@ func remoteRepos(t *testing.T) (agent *repo, central *hooks.Repo) {
 // Fetch gives a bare clone remote-tracking refs; the walk lists what each commit added or changed,
 // oldest first, and blobs are read with their size checked first.
 func TestRemoteWalk(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	agent, c := remoteRepos(t)
 	all := func(string) bool { return true }
@@ -101,6 +102,7 @@ func TestRemoteWalk(t *testing.T) {
 // A validate-only install writes pre-commit alone and Status says so, without warning that the
 // delivery hooks are missing.
 func TestInstallValidateOnly(t *testing.T) {
+	t.Parallel()
 	r := newRepo(t)
 	rp, err := hooks.Open(r.dir)
 	if err != nil {

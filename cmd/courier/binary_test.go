@@ -3,10 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,28 +37,166 @@ var (
 // buildStarted reports whether startBuild was called.
 func buildStarted() bool { return building.Load() }
 
-// startBuild builds the courier binary into a temporary directory, once; it returns at once and
-// closes buildDone when the build is over.
+// startBuild builds the courier binary, once; it returns at once and closes buildDone when the
+// build is over. The binary is kept under os.TempDir()/courier-test-bin/KEY, where KEY hashes this
+// test binary's bytes (which change with every source, embedded file, dependency, build tag and
+// toolchain that the package's build sees) and the environment that `go build` reads: a later run
+// of the same code reuses it instead of linking 22 MB again, and any change builds afresh.
 func startBuild() {
 	buildOnce.Do(func() {
 		building.Store(true)
 		go func() {
 			defer close(buildDone)
-			buildDir, buildErr = os.MkdirTemp("", "courier-bin-")
-			if buildErr != nil {
-				return
-			}
-			builtBin = filepath.Join(buildDir, "courier")
-			cmd := exec.Command("go", "build", "-o", builtBin, ".")
-			cmd.Env = append(os.Environ(), "HOME="+originalHome)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				buildErr = err
-				builtBin = out.String()
-			}
+			builtBin, buildErr = cachedBuild()
 		}()
 	})
+}
+
+// binaryCacheTTL is how long an unused cached binary is kept.
+const binaryCacheTTL = 24 * time.Hour
+
+// cachedBuild returns the cached binary for this code and environment, building it when missing
+// (into a temporary name, then renamed into place, so that concurrent runs never see half a file).
+// On a build error it returns go build's output as the string.
+func cachedBuild() (string, error) {
+	key, err := binaryCacheKey()
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Join(os.TempDir(), "courier-test-bin")
+	dir := filepath.Join(root, key)
+	bin := filepath.Join(dir, "courier")
+	if st, err := os.Stat(bin); err == nil && st.Mode().IsRegular() && st.Mode()&0o100 != 0 {
+		now := time.Now()
+		_ = os.Chtimes(dir, now, now) // in use: not pruned
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if buildDir, err = os.MkdirTemp(root, "build-"); err != nil {
+		return "", err
+	}
+	tmp := filepath.Join(buildDir, "courier")
+	cmd := exec.Command("go", "build", "-o", tmp, ".")
+	cmd.Env = append(os.Environ(), "HOME="+originalHome)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), err
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		return "", err
+	}
+	pruneBinaryCache(root, key)
+	return bin, nil
+}
+
+// binaryCacheKey hashes this test binary, every file of the module (sources, embedded files,
+// go.mod, go.sum: code that only main reaches is not in the test binary), and the environment of
+// `go build`: every GO* and CGO_*
+// variable, the C toolchain variables, the go and C compilers PATH finds (not PATH itself:
+// testscript.Main puts a new directory of its own in front of it in every run), HOME for the go env
+// file.
+func binaryCacheKey() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") ||
+			slices.Contains([]string{"CC", "CXX", "AR", "PKG_CONFIG"}, k) {
+			env = append(env, kv)
+		}
+	}
+	if err := hashModule(h); err != nil {
+		return "", err
+	}
+	sort.Strings(env)
+	fmt.Fprintf(h, "\x00%q\x00HOME=%s", env, originalHome)
+	for _, tool := range []string{"go", "gcc", "cc"} {
+		p, _ := exec.LookPath(tool)
+		fmt.Fprintf(h, "\x00%s=%s", tool, p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32], nil
+}
+
+// hashModule writes the path, mode and content of every file of the module around the working
+// directory (but .git) to h.
+func hashModule(h io.Writer) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			return errors.New("no go.mod above the working directory")
+		}
+		root = parent
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Name() == ".git" {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil // a worktree's .git file
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		fmt.Fprintf(h, "\x00%s\x00%v\x00", rel, d.Type())
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			fmt.Fprint(h, target)
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(h, f)
+		return err
+	})
+}
+
+// pruneBinaryCache removes cached binaries other than key's that no run has used for binaryCacheTTL,
+// and build directories left by runs that were killed.
+func pruneBinaryCache(root, key string) {
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.Name() == key {
+			continue
+		}
+		if st, err := e.Info(); err == nil && time.Since(st.ModTime()) > binaryCacheTTL {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
 }
 
 // courierBinary returns the real binary, built once per test run and shared by every test.

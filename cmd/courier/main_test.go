@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,20 +126,100 @@ func git(t *testing.T, dir string, args ...string) string {
 }
 
 // newRepo creates a repository with one commit on main, then checks out branch (if not main).
+// The repository is a copy of one made once per test process (git init, the identity in its local
+// configuration, README.md committed as "initial"): the same files and objects six git processes
+// would make, without starting them for every test. Only the initial commit's id is shared.
 func newRepo(t *testing.T, branch string) string {
 	t.Helper()
 	dir := t.TempDir()
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "config", "user.name", "Courier Test")
-	git(t, dir, "config", "user.email", "test@courier.invalid")
-	git(t, dir, "config", "commit.gpgsign", "false")
-	writeFile(t, filepath.Join(dir, "README.md"), "# test\n")
-	git(t, dir, "add", "README.md")
-	git(t, dir, "commit", "-q", "-m", "initial")
+	if err := copyTree(templateRepo(t), dir); err != nil {
+		t.Fatalf("copy the template repository: %v", err)
+	}
 	if branch != "main" {
 		git(t, dir, "checkout", "-q", "-b", branch)
 	}
 	return dir
+}
+
+var (
+	templateOnce sync.Once
+	templateDir  string // removed by isolated.Run
+	templateErr  error
+)
+
+// templateRepo returns the repository newRepo copies, making it on first use.
+func templateRepo(t *testing.T) string {
+	t.Helper()
+	templateOnce.Do(func() {
+		templateDir, templateErr = os.MkdirTemp("", "courier-test-repo-")
+		if templateErr != nil {
+			return
+		}
+		for _, args := range [][]string{
+			{"init", "-q", "-b", "main"},
+			{"config", "user.name", "Courier Test"},
+			{"config", "user.email", "test@courier.invalid"},
+			{"config", "commit.gpgsign", "false"},
+			{"add", "README.md"},
+			{"commit", "-q", "-m", "initial"},
+		} {
+			if args[0] == "add" {
+				if templateErr = os.WriteFile(filepath.Join(templateDir, "README.md"), []byte("# test\n"), 0o644); templateErr != nil {
+					return
+				}
+			}
+			cmd := exec.Command("git", args...)
+			cmd.Dir = templateDir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				templateErr = fmt.Errorf("git %s: %w\n%s", strings.Join(args, " "), err, out)
+				return
+			}
+		}
+	})
+	if templateErr != nil {
+		t.Fatal(templateErr)
+	}
+	return templateDir
+}
+
+// copyTree copies the directories, regular files (with their modes and modification times) and
+// symbolic links under src into dst, which exists.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.Mkdir(target, info.Mode().Perm())
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
+				return err
+			}
+			return os.Chtimes(target, info.ModTime(), info.ModTime())
+		default:
+			return fmt.Errorf("%s: cannot copy a %v", p, d.Type())
+		}
+	})
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -287,6 +368,9 @@ func (i isolated) Run() int {
 	}
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
+	}
+	if templateDir != "" {
+		os.RemoveAll(templateDir)
 	}
 	return code
 }

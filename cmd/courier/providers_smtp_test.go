@@ -72,6 +72,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 // TestWatchOnceProviders sends one draft through each provider end to end: deliver → watch --once →
 // the fake saw exactly one well-formed request → the message is archived as sent.
 func TestWatchOnceProviders(t *testing.T) {
+	t.Parallel()
 	for _, pc := range providerCases() {
 		t.Run(pc.name, func(t *testing.T) {
 			t.Parallel()

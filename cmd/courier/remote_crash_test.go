@@ -16,6 +16,7 @@ import (
 // (and during sends) lose and repeat nothing: once a run completes, every pushed draft version is in
 // the mailbox exactly once, each under the commit that introduced it.
 func TestCentralKill9(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	outbox := filepath.Join(t.TempDir(), "outbox")
 	w := newCentralWorld(t, "", fmt.Sprintf("providers:\n  file: {dir: %s}\n", outbox))

@@ -49,10 +49,9 @@ func newCentralWorld(t *testing.T, agentConfig, centralExtra string) *centralWor
 func (w *centralWorld) agent(t *testing.T, name, branch string) string {
 	t.Helper()
 	dir := filepath.Join(w.root, name)
-	git(t, w.root, "clone", "-q", w.origin, dir)
-	git(t, dir, "config", "user.name", name)
-	git(t, dir, "config", "user.email", name+"@agents.invalid")
-	git(t, dir, "config", "commit.gpgsign", "false")
+	// clone -c writes these to the clone's configuration, as `git config` in it would.
+	git(t, w.root, "clone", "-q", "-c", "user.name="+name, "-c", "user.email="+name+"@agents.invalid",
+		"-c", "commit.gpgsign=false", w.origin, dir)
 	if branch != "main" {
 		git(t, dir, "checkout", "-q", "-b", branch)
 	}
@@ -151,6 +150,7 @@ func webhookDraft(body string) string {
 // Two agents with validate-only hooks push on their own FEAT branches; the central watcher, in a
 // bare clone, fetches every 200ms and sends what they pushed, a draft changed twice in commit order.
 func TestCentralTwoAgentsEndToEnd(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	rec := &recorder{}
 	srv := httptest.NewServer(rec)
@@ -212,6 +212,7 @@ func TestCentralTwoAgentsEndToEnd(t *testing.T) {
 
 // POST /api/v1/courier/fetch (a forge's push webhook) fetches at once and answers with the counts.
 func TestCentralFetchAPI(t *testing.T) {
+	t.Parallel()
 	bin := courierBinary(t)
 	w := newCentralWorld(t, "", "watch: {api_token: s3cret}\n")
 	alice := w.agent(t, "alice", "feat/FEAT-0001")
@@ -261,6 +262,7 @@ func TestCentralFetchAPI(t *testing.T) {
 // --config with mailbox:; invalid versions are listed with branch and commit; the service unit
 // repeats --remote.
 func TestWatchOnceRemote(t *testing.T) {
+	t.Parallel()
 	w := newCentralWorld(t, "", "")
 	alice := w.agent(t, "alice", "feat/FEAT-0001")
 	writeDraft(t, alice, "FEAT-0001", "a", fileDraft("once"))
@@ -327,6 +329,7 @@ func TestWatchOnceRemote(t *testing.T) {
 
 // remote: in the configuration turns central mode on; --fetch-interval alone is a usage error.
 func TestRemoteConfig(t *testing.T) {
+	t.Parallel()
 	w := newCentralWorld(t, "", "remote: {name: origin, fetch_interval: 1m}\n")
 	alice := w.agent(t, "alice", "feat/FEAT-0002")
 	writeDraft(t, alice, "FEAT-0002", "a", fileDraft("configured"))

@@ -14,6 +14,7 @@ import (
 // validation until its placeholders are replaced, and that its provider's own check accepts once they
 // are (README.md, "Drafts"). A template a provider cannot send at all is refused by `draft new`.
 func TestDraftTemplatesFitEveryProvider(t *testing.T) {
+	t.Parallel()
 	infos := map[string]drafts.ProviderInfo{}
 	checks := map[string]func(*mailbox.Message) error{}
 	for _, d := range registry() {

@@ -11,6 +11,7 @@ import (
 // TestFindShortID: the 12 hex digits of an id find its message in any state; digits shared by two
 // messages are an error naming both.
 func TestFindShortID(t *testing.T) {
+	t.Parallel()
 	mb := &Mailbox{Root: t.TempDir()}
 	put := func(s State, provider, id string) {
 		dir := mb.Dir(s, provider)

@@ -33,6 +33,7 @@ const exactMetadata = `metadata:
 // TestMetadataExactRoundTrip: a message file carries its metadata's scalars and key types back
 // unchanged, and the JSON form has the integers exact.
 func TestMetadataExactRoundTrip(t *testing.T) {
+	t.Parallel()
 	m := sampleMessage("out_webhook_0123456789ab")
 	var in struct {
 		Metadata *MetadataValue `yaml:"metadata"`
@@ -80,6 +81,7 @@ func TestMetadataExactRoundTrip(t *testing.T) {
 // TestMetadataJSONAsBefore: for metadata written from plain values (every message file before the
 // metadata kept its YAML form) the JSON form is encoding/json's, so existing seals still verify.
 func TestMetadataJSONAsBefore(t *testing.T) {
+	t.Parallel()
 	for _, v := range []map[string]any{
 		{"ticket": "FEAT-1", "count": 3, "ratio": 0.5, "big": 1.2345678901234568e+29, "small": 1e-7,
 			"tags": []any{"a", "<b>", nil}, "nested": map[string]any{"ok": true, "n": -7}, "html": "a&b"},
@@ -109,6 +111,7 @@ func TestMetadataJSONAsBefore(t *testing.T) {
 }
 
 func TestMetadataWithoutJSONForm(t *testing.T) {
+	t.Parallel()
 	for name, text := range map[string]string{
 		"keys collide": "metadata: {1: a, '1': b}",
 		"alias":        "metadata: {a: &x 1, b: *x}",

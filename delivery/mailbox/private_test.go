@@ -23,6 +23,7 @@ func openPrivate(t *testing.T, root, private string) *Mailbox {
 // afterwards a key or ledger planted under .state/ (git overwrites ignored files on checkout) is
 // ignored (docs/protocol.md, "Layout").
 func TestPrivateStateMovedOnce(t *testing.T) {
+	t.Parallel()
 	old := newMailbox(t) // a mailbox from before the move: private state in .state/
 	e := mustEnqueue(t, old, sampleMessage("out_slack_00000000000a"))
 	entry := &LedgerEntry{Draft: "d.md", Blob: "b1", IDs: []string{"out_slack_00000000000a"}, Done: true}
@@ -85,6 +86,7 @@ func TestPrivateStateMovedOnce(t *testing.T) {
 // TestPrivateStateCreatedOnFirstUse: a mailbox that only reads (New) creates nothing in the mailbox,
 // but its private state appears on first use, 0700.
 func TestPrivateStateCreatedOnFirstUse(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(t.TempDir(), "mailbox")
 	private := filepath.Join(t.TempDir(), "courier")
 	mb, err := New(root, OpenOptions{PrivateDir: private})
@@ -106,6 +108,7 @@ func TestPrivateStateCreatedOnFirstUse(t *testing.T) {
 // TestIDKeyPerRepository: the id key is created once and read back by every later mailbox on the
 // same private directory; another private directory (another repository) gets another key.
 func TestIDKeyPerRepository(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(t.TempDir(), "mailbox")
 	private := filepath.Join(t.TempDir(), "courier")
 	k1, err := openPrivate(t, root, private).IDKey()
@@ -138,6 +141,7 @@ func TestIDKeyPerRepository(t *testing.T) {
 // TestPrivateStateMoveConcurrent: processes that open the mailbox at once during the upgrade agree on
 // the moved key (none creates a key of its own).
 func TestPrivateStateMoveConcurrent(t *testing.T) {
+	t.Parallel()
 	for round := range 20 {
 		old := newMailbox(t)
 		e := mustEnqueue(t, old, sampleMessage("out_slack_00000000000b"))

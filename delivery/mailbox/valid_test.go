@@ -14,6 +14,7 @@ var (
 )
 
 func TestValidNamesMatchTheFormerRegexps(t *testing.T) {
+	t.Parallel()
 	cases := []string{"", "a", "Z", "0", "_", "-", ".", "..", "a..b", "a.b", "a_b-c", "a\n", "\na", "a$",
 		"é", "aé", "a\x00", "a/b", "a\\b", "a b", "#a", "A.b-c_d", "out_slack_0123456789ab", "a.",
 		"z" + strings.Repeat("9", 31), "z" + strings.Repeat("9", 32),
