@@ -120,48 +120,43 @@ func (n *node) encode() []byte {
 }
 
 func (n *node) write(b *bytes.Buffer, depth int) {
+	switch n.kind {
+	case '{':
+		writeSeq(b, "{}", len(n.keys), depth, func(i int) {
+			writeScalar(b, n.keys[i])
+			b.WriteString(": ")
+			n.fields[n.keys[i]].write(b, depth+1)
+		})
+	case '[':
+		writeSeq(b, "[]", len(n.items), depth, func(i int) { n.items[i].write(b, depth+1) })
+	default:
+		writeScalar(b, n.scalar)
+	}
+}
+
+// writeSeq writes an object or array of count members at depth, two spaces an indent, each member on
+// its own line (written by member); an empty one stays on one line.
+func writeSeq(b *bytes.Buffer, brackets string, count, depth int, member func(i int)) {
 	indent := func(d int) {
 		b.WriteByte('\n')
 		for range d {
 			b.WriteString("  ")
 		}
 	}
-	switch n.kind {
-	case '{':
-		if len(n.keys) == 0 {
-			b.WriteString("{}")
-			return
-		}
-		b.WriteByte('{')
-		for i, k := range n.keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			indent(depth + 1)
-			writeScalar(b, k)
-			b.WriteString(": ")
-			n.fields[k].write(b, depth+1)
-		}
-		indent(depth)
-		b.WriteByte('}')
-	case '[':
-		if len(n.items) == 0 {
-			b.WriteString("[]")
-			return
-		}
-		b.WriteByte('[')
-		for i, it := range n.items {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			indent(depth + 1)
-			it.write(b, depth+1)
-		}
-		indent(depth)
-		b.WriteByte(']')
-	default:
-		writeScalar(b, n.scalar)
+	if count == 0 {
+		b.WriteString(brackets)
+		return
 	}
+	b.WriteByte(brackets[0])
+	for i := range count {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		indent(depth + 1)
+		member(i)
+	}
+	indent(depth)
+	b.WriteByte(brackets[1])
 }
 
 func writeScalar(b *bytes.Buffer, v any) {
