@@ -8,12 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/monoco/courier/config/configfile"
 	"github.com/monoco/courier/drafts/pattern"
+	"github.com/monoco/courier/gitdir"
 )
 
 // ConfigKeys are the top-level keys of courier's configuration file (README.md, "Configuration").
@@ -84,66 +84,8 @@ func ForDir(dir, cwd, flag string, getenv func(string) string) (g *Guard, top, n
 }
 
 // GitOpen finds the repository containing dir by asking git (`git rev-parse`), for when [Discover]
-// cannot be sure; it follows what courier's hooks package does, without linking it.
+// cannot be sure: what courier's hooks package does, through the same package.
 func GitOpen(dir string) (Repo, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return Repo{}, fmt.Errorf("open repository %s: %w", dir, err)
-	}
-	base := []string{"rev-parse", "--path-format=absolute", "--absolute-git-dir", "--git-common-dir", "--git-path", "hooks"}
-	lines, err := gitLines(abs, append(base, "--show-toplevel")...)
-	noTop := false // no worktree here: a bare repository, or inside a git dir
-	if err != nil {
-		if lines, err = gitLines(abs, base...); err != nil {
-			return Repo{}, fmt.Errorf("open repository %s: %w", dir, err)
-		}
-		noTop = true
-	}
-	if len(lines) < 3 || (!noTop && len(lines) < 4) {
-		return Repo{}, fmt.Errorf("open repository %s: unexpected git rev-parse output %q", dir, lines)
-	}
-	r := Repo{GitDir: filepath.Clean(lines[0]), CommonDir: filepath.Clean(lines[1]), HooksDir: filepath.Clean(lines[2])}
-	switch {
-	case noTop && filepath.Base(r.GitDir) == ".git":
-		r.Top = filepath.Dir(r.GitDir) // started inside the .git dir of a worktree
-	case noTop:
-		r.Top = r.GitDir
-	default:
-		r.Top = filepath.Clean(lines[3])
-	}
-	r.MainWorktree = r.Top
-	switch {
-	case r.GitDir == r.CommonDir:
-	case filepath.Base(r.CommonDir) == ".git" && isDir(r.CommonDir):
-		r.MainWorktree = filepath.Dir(r.CommonDir)
-	default:
-		out, err := gitOutput(r.Top, "worktree", "list", "--porcelain", "-z")
-		if err != nil {
-			return Repo{}, fmt.Errorf("open repository %s: %w", dir, err)
-		}
-		if main := mainWorktree(out); main != "" {
-			r.MainWorktree = main
-		}
-	}
-	return r, nil
-}
-
-// mainWorktree is the first worktree of `git worktree list --porcelain -z` ("" when it is bare).
-func mainWorktree(out []byte) string {
-	var main string
-	for _, field := range strings.Split(string(out), "\x00") {
-		if field == "" {
-			break // end of the first record
-		}
-		if p, ok := strings.CutPrefix(field, "worktree "); ok {
-			main = p
-		}
-		if field == "bare" {
-			return ""
-		}
-	}
-	if main == "" {
-		return ""
-	}
-	return filepath.Clean(main)
+	l, err := gitdir.Ask(dir)
+	return Repo(l), err
 }

@@ -29,10 +29,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/monoco/courier/gitdir"
 )
 
 // ErrNotRepo is returned by [Open] for a directory that is not inside a git repository.
-var ErrNotRepo = errors.New("not a git repository")
+var ErrNotRepo = gitdir.ErrNotRepo
 
 // Repo says where git will look. All paths are absolute.
 type Repo struct {
@@ -48,56 +50,11 @@ type Repo struct {
 // It asks git itself (`git rev-parse`), so every configuration layer is honoured. Outside a repository
 // it returns an error wrapping [ErrNotRepo].
 func Open(dir string) (*Repo, error) {
-	abs, err := filepath.Abs(dir)
+	l, err := gitdir.Ask(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open repository %s: %w", dir, err)
+		return nil, err
 	}
-	base := []string{"rev-parse", "--path-format=absolute", "--absolute-git-dir", "--git-common-dir", "--git-path", "hooks"}
-	lines, err := git(abs, append(base, "--show-toplevel")...)
-	noTop := false // no worktree here: a bare repository, or inside a git dir
-	if err != nil {
-		// --show-toplevel fails in a bare repository or inside the git dir; try without it.
-		lines, err = git(abs, base...)
-		if err != nil {
-			if strings.Contains(err.Error(), "not a git repository") {
-				return nil, fmt.Errorf("open repository %s: %w", dir, ErrNotRepo)
-			}
-			return nil, fmt.Errorf("open repository %s: %w", dir, err)
-		}
-		noTop = true
-	}
-	if len(lines) < 3 || (!noTop && len(lines) < 4) {
-		return nil, fmt.Errorf("open repository %s: unexpected git rev-parse output %q", dir, lines)
-	}
-	r := &Repo{
-		GitDir:    filepath.Clean(lines[0]),
-		CommonDir: filepath.Clean(lines[1]),
-		HooksDir:  filepath.Clean(lines[2]),
-	}
-	switch {
-	case noTop && filepath.Base(r.GitDir) == ".git":
-		r.Top = filepath.Dir(r.GitDir) // started inside the .git dir of a worktree
-	case noTop:
-		r.Top = r.GitDir
-	default:
-		r.Top = filepath.Clean(lines[3])
-	}
-	r.MainWorktree = r.Top
-	switch {
-	case r.GitDir == r.CommonDir:
-	case filepath.Base(r.CommonDir) == ".git" && isDir(r.CommonDir):
-		// The usual layout: the common dir is the main worktree's .git (no git subprocess on the
-		// hook path of a linked worktree).
-		r.MainWorktree = filepath.Dir(r.CommonDir)
-	default:
-		main, err := mainWorktree(r.Top)
-		if err != nil {
-			return nil, fmt.Errorf("open repository %s: %w", dir, err)
-		}
-		if main != "" {
-			r.MainWorktree = main
-		}
-	}
+	r := &Repo{Top: l.Top, GitDir: l.GitDir, CommonDir: l.CommonDir, MainWorktree: l.MainWorktree, HooksDir: l.HooksDir}
 	if r.HooksTracked, err = tracked(r); err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
 	}
@@ -180,27 +137,6 @@ func discover(dir string, getenv func(string) string) *Repo {
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
-}
-
-// mainWorktree returns the first entry of `git worktree list`, or "" when it is bare.
-func mainWorktree(top string) (string, error) {
-	out, err := gitRaw(top, nil, "worktree", "list", "--porcelain", "-z")
-	if err != nil {
-		return "", err
-	}
-	var main string
-	for _, field := range strings.Split(string(out), "\x00") {
-		if field == "" {
-			break // end of the first record
-		}
-		if p, ok := strings.CutPrefix(field, "worktree "); ok {
-			main = p
-		}
-		if field == "bare" {
-			return "", nil
-		}
-	}
-	return filepath.Clean(main), nil
 }
 
 // tracked reports whether r.HooksDir lies inside the worktree and git tracks a file under it.

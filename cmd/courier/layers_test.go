@@ -91,11 +91,12 @@ var layersAllowed = map[string][]string{
 	"delivery/mailbox":  {},
 	"templates":         {},
 	"adapters":          {"delivery/mailbox"},
-	"hooks":             {"templates"},
+	"hooks":             {"gitdir", "templates"},
+	"gitdir":            {},
 	"drafts":            {"delivery/mailbox", "drafts/pattern", "templates"},
 	"drafts/pattern":    {},
 	"delivery":          {"delivery/mailbox"},
-	"guard":             {"config/configfile", "drafts/pattern"},
+	"guard":             {"config/configfile", "drafts/pattern", "gitdir"},
 	"config/configfile": {},
 	// The lean binary the agents' hooks run: the guard only (TestCourierGuardLinksNoHeavyPackage).
 	"cmd/courier-guard": {"guard"},
@@ -112,6 +113,7 @@ var layersThirdParty = map[string][]string{
 	"guard":             {"mvdan.cc/sh/v3/syntax", "gopkg.in/yaml.v3"},
 	"drafts/pattern":    {},
 	"config/configfile": {},
+	"gitdir":            {},
 	"cmd/courier-guard": {},
 }
 
