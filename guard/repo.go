@@ -6,16 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/monoco/courier/gitdir"
 )
 
-// Repo is where a repository keeps what the guard protects. All paths are absolute.
-type Repo struct {
-	Top          string // top of the worktree containing the directory
-	GitDir       string // that worktree's git dir
-	CommonDir    string // the common git dir (the main worktree's .git for a linked worktree)
-	MainWorktree string // the main worktree's root: the mailbox and the configuration live there
-	HooksDir     string // where git runs hooks from (core.hooksPath honoured)
-}
+// Repo is where a repository keeps what the guard protects; all paths are absolute.
+type Repo = gitdir.Layout
 
 // Discover finds the repository containing dir by reading git's files, without running git: the
 // guard runs before every tool call of an agent, and a git subprocess costs more than the whole

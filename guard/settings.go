@@ -86,6 +86,5 @@ func ForDir(dir, cwd, flag string, getenv func(string) string) (g *Guard, top, n
 // GitOpen finds the repository containing dir by asking git (`git rev-parse`), for when [Discover]
 // cannot be sure: what courier's hooks package does, through the same package.
 func GitOpen(dir string) (Repo, error) {
-	l, err := gitdir.Ask(dir)
-	return Repo(l), err
+	return gitdir.Ask(dir)
 }

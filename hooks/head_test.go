@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/monoco/courier/gitdir"
 	"github.com/monoco/courier/hooks"
 )
 
@@ -83,7 +84,7 @@ func TestHead(t *testing.T) {
 
 	// A Repo that does not point at a git dir.
 	dir := t.TempDir()
-	if _, _, err := (&hooks.Repo{Top: dir, MainWorktree: dir}).Head(); !errors.Is(err, hooks.ErrNotRepo) {
+	if _, _, err := (&hooks.Repo{Layout: gitdir.Layout{Top: dir, MainWorktree: dir}}).Head(); !errors.Is(err, hooks.ErrNotRepo) {
 		t.Fatalf("Head without a git dir: %v, want ErrNotRepo", err)
 	}
 }

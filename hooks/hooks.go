@@ -36,14 +36,10 @@ import (
 // ErrNotRepo is returned by [Open] for a directory that is not inside a git repository.
 var ErrNotRepo = gitdir.ErrNotRepo
 
-// Repo says where git will look. All paths are absolute.
+// Repo says where git will look (all paths absolute), and whether git tracks the hooks directory.
 type Repo struct {
-	Top          string // top of the current worktree (for a bare repository: the git dir itself)
-	GitDir       string // this worktree's git dir
-	CommonDir    string // common git dir (== GitDir except in linked worktrees)
-	MainWorktree string // root of the main worktree (mailbox and config live there); Top when there is none
-	HooksDir     string // where git runs hooks from: core.hooksPath (resolved like git) else CommonDir/hooks
-	HooksTracked bool   // HooksDir is inside Top and tracked by git (e.g. husky's .husky)
+	gitdir.Layout
+	HooksTracked bool // HooksDir is inside Top and tracked by git (e.g. husky's .husky)
 }
 
 // Open finds the repository containing dir (a worktree, a linked worktree, a submodule or a git dir).
@@ -54,7 +50,7 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Repo{Top: l.Top, GitDir: l.GitDir, CommonDir: l.CommonDir, MainWorktree: l.MainWorktree, HooksDir: l.HooksDir}
+	r := &Repo{Layout: l}
 	if r.HooksTracked, err = tracked(r); err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
 	}
@@ -109,7 +105,7 @@ func discover(dir string, getenv func(string) string) *Repo {
 	if _, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil {
 		return nil
 	}
-	r := &Repo{Top: top, GitDir: gitDir, CommonDir: gitDir, MainWorktree: top, HooksDir: filepath.Join(top, hooksDir)}
+	r := &Repo{Layout: gitdir.Layout{Top: top, GitDir: gitDir, CommonDir: gitDir, MainWorktree: top, HooksDir: filepath.Join(top, hooksDir)}}
 	if filepath.IsAbs(hooksDir) {
 		r.HooksDir = filepath.Clean(hooksDir)
 	}

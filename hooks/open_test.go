@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/monoco/courier/gitdir"
 	"github.com/monoco/courier/hooks"
 )
 
@@ -20,7 +21,7 @@ func TestOpenPlainRepoFromSubdirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	gitDir := filepath.Join(r.dir, ".git")
-	want := &hooks.Repo{Top: r.dir, GitDir: gitDir, CommonDir: gitDir, MainWorktree: r.dir, HooksDir: filepath.Join(gitDir, "hooks")}
+	want := &hooks.Repo{Layout: gitdir.Layout{Top: r.dir, GitDir: gitDir, CommonDir: gitDir, MainWorktree: r.dir, HooksDir: filepath.Join(gitDir, "hooks")}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Open (-want +got):\n%s", diff)
 	}
@@ -146,13 +147,13 @@ func TestLinkedWorktree(t *testing.T) {
 		t.Fatal(err)
 	}
 	common := filepath.Join(r.dir, ".git")
-	want := &hooks.Repo{
+	want := &hooks.Repo{Layout: gitdir.Layout{
 		Top:          wtDir,
 		GitDir:       filepath.Join(common, "worktrees", "wt"),
 		CommonDir:    common,
 		MainWorktree: r.dir,
 		HooksDir:     filepath.Join(common, "hooks"),
-	}
+	}}
 	if diff := cmp.Diff(want, h); diff != "" {
 		t.Fatalf("Open in a linked worktree (-want +got):\n%s", diff)
 	}
@@ -192,7 +193,7 @@ func TestSubmodule(t *testing.T) {
 		t.Fatal(err)
 	}
 	gitDir := filepath.Join(super.dir, ".git", "modules", "mod")
-	want := &hooks.Repo{Top: modDir, GitDir: gitDir, CommonDir: gitDir, MainWorktree: modDir, HooksDir: filepath.Join(gitDir, "hooks")}
+	want := &hooks.Repo{Layout: gitdir.Layout{Top: modDir, GitDir: gitDir, CommonDir: gitDir, MainWorktree: modDir, HooksDir: filepath.Join(gitDir, "hooks")}}
 	if diff := cmp.Diff(want, h); diff != "" {
 		t.Fatalf("Open in a submodule (-want +got):\n%s", diff)
 	}
@@ -212,7 +213,7 @@ func TestOpenWithoutWorktree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &hooks.Repo{Top: r.dir, GitDir: gitDir, CommonDir: gitDir, MainWorktree: r.dir, HooksDir: filepath.Join(gitDir, "hooks")}
+	want := &hooks.Repo{Layout: gitdir.Layout{Top: r.dir, GitDir: gitDir, CommonDir: gitDir, MainWorktree: r.dir, HooksDir: filepath.Join(gitDir, "hooks")}}
 	if diff := cmp.Diff(want, h); diff != "" {
 		t.Errorf("Open inside .git (-want +got):\n%s", diff)
 	}
@@ -223,7 +224,7 @@ func TestOpenWithoutWorktree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = &hooks.Repo{Top: bare, GitDir: bare, CommonDir: bare, MainWorktree: bare, HooksDir: filepath.Join(bare, "hooks")}
+	want = &hooks.Repo{Layout: gitdir.Layout{Top: bare, GitDir: bare, CommonDir: bare, MainWorktree: bare, HooksDir: filepath.Join(bare, "hooks")}}
 	if diff := cmp.Diff(want, h); diff != "" {
 		t.Errorf("Open in a bare repository (-want +got):\n%s", diff)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/monoco/courier/drafts"
+	"github.com/monoco/courier/gitdir"
 	"github.com/monoco/courier/hooks"
 )
 
@@ -23,7 +24,7 @@ func TestPreCommitSessionErrorIsPrinted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app{getenv: getenv, now: time.Now, dir: dir, repo: &hooks.Repo{Top: dir, MainWorktree: dir}, root: dir, cfg: cfg}
+	a := &app{getenv: getenv, now: time.Now, dir: dir, repo: &hooks.Repo{Layout: gitdir.Layout{Top: dir, MainWorktree: dir}}, root: dir, cfg: cfg}
 	var stderr bytes.Buffer
 	files := []drafts.Touched{{Path: "Issues/Features/work/FEAT-1/drafts/a.md", Content: []byte("---\nprovider: file\nto: x\n---\nhi\n")}}
 	_, err = a.draftsHook(false).Run(context.Background(), "pre-commit", files, nil, false)
