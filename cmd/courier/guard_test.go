@@ -149,21 +149,21 @@ func BenchmarkGuardCheckInProcess(b *testing.B) {
 	}
 }
 
-// The lean binary is built once per test run into lean/ of the real binary's build directory (removed
-// with it), beside a link to the real courier binary, as install.sh installs them.
+// The lean binary is built once per test process into its own temporary directory (removed after
+// the run), beside a link to the real courier binary, as install.sh installs them. Not into the
+// shared binary cache: another test process may be running the binaries there.
 var (
 	leanOnce sync.Once
 	leanDir  string
 	leanErr  error
 )
 
-// leanBinaries returns a directory holding courier and courier-guard, built once per test run.
+// leanBinaries returns a directory holding courier and courier-guard, built once per test process.
 func leanBinaries(t *testing.T) string {
 	t.Helper()
 	bin := courierBinary(t)
 	leanOnce.Do(func() {
-		leanDir = filepath.Join(filepath.Dir(bin), "lean")
-		if leanErr = os.MkdirAll(leanDir, 0o755); leanErr != nil {
+		if leanDir, leanErr = os.MkdirTemp("", "courier-lean-"); leanErr != nil {
 			return
 		}
 		if leanErr = linkOrCopy(bin, filepath.Join(leanDir, "courier")); leanErr != nil {

@@ -372,5 +372,8 @@ func (i isolated) Run() int {
 	if templateDir != "" {
 		os.RemoveAll(templateDir)
 	}
+	if leanDir != "" {
+		os.RemoveAll(leanDir)
+	}
 	return code
 }
