@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"github.com/monoco/courier/delivery/mailbox"
 	"github.com/monoco/courier/drafts"
 	"github.com/monoco/courier/hooks"
+	"github.com/monoco/courier/internal/testfs"
 )
 
 // world is a bare "origin" on disk, agents' clones that commit and push, and a bare central clone.
@@ -131,7 +131,7 @@ func newWorld(t testing.TB) *world {
 	w := &world{t: t, root: t.TempDir(), logs: &syncBuffer{}}
 	w.origin = filepath.Join(w.root, "origin.git")
 	tmpl := templateWorld(t)
-	if err := copyTree(tmpl, w.root); err != nil {
+	if err := testfs.CopyTree(tmpl, w.root); err != nil {
 		t.Fatalf("copy the template world: %v", err)
 	}
 	for _, cfg := range []string{filepath.Join("seed", ".git", "config"), filepath.Join("central.git", "config")} {
@@ -266,43 +266,3 @@ func bodies(ms []*mailbox.Message) []string {
 }
 
 var hooksOpen = hooks.Open
-
-// copyTree copies the directories, regular files (with their modes and modification times) and
-// symbolic links under src into dst, which exists.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil || rel == "." {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.Mkdir(target, info.Mode().Perm())
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case d.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
-				return err
-			}
-			return os.Chtimes(target, info.ModTime(), info.ModTime())
-		default:
-			return fmt.Errorf("%s: cannot copy a %v", p, d.Type())
-		}
-	})
-}

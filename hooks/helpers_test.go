@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/monoco/courier/hooks"
+	"github.com/monoco/courier/internal/testfs"
 )
 
 // The test binary doubles as a fake courier: the installed hook scripts record its path and call
@@ -183,7 +183,7 @@ func newRepo(t testing.TB) *repo {
 	if err := os.Mkdir(r.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := copyTree(templateRepo(t), r.dir); err != nil {
+	if err := testfs.CopyTree(templateRepo(t), r.dir); err != nil {
 		t.Fatalf("copy the template repository: %v", err)
 	}
 	return r
@@ -218,46 +218,6 @@ func templateRepo(t testing.TB) string {
 		t.Fatal(templateErr)
 	}
 	return templateDir
-}
-
-// copyTree copies the directories, regular files (with their modes and modification times) and
-// symbolic links under src into dst, which exists.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil || rel == "." {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.Mkdir(target, info.Mode().Perm())
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case d.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
-				return err
-			}
-			return os.Chtimes(target, info.ModTime(), info.ModTime())
-		default:
-			return fmt.Errorf("%s: cannot copy a %v", p, d.Type())
-		}
-	})
 }
 
 // at returns a repo handle for another directory that shares r's log.

@@ -92,6 +92,7 @@ var layersAllowed = map[string][]string{
 	"templates":         {},
 	"adapters":          {"delivery/mailbox"},
 	"hooks":             {"gitdir", "templates"},
+	"internal/testfs":   {}, // tests only
 	"gitdir":            {},
 	"drafts":            {"delivery/mailbox", "drafts/pattern", "templates"},
 	"drafts/pattern":    {},
@@ -114,6 +115,7 @@ var layersThirdParty = map[string][]string{
 	"drafts/pattern":    {},
 	"config/configfile": {},
 	"gitdir":            {},
+	"internal/testfs":   {},
 	"cmd/courier-guard": {},
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"gopkg.in/yaml.v3"
+
+	"github.com/monoco/courier/internal/testfs"
 )
 
 // TestMain gives every test (and every git it runs) its own HOME and no system git configuration, and
@@ -132,7 +133,7 @@ func git(t *testing.T, dir string, args ...string) string {
 func newRepo(t *testing.T, branch string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := copyTree(templateRepo(t), dir); err != nil {
+	if err := testfs.CopyTree(templateRepo(t), dir); err != nil {
 		t.Fatalf("copy the template repository: %v", err)
 	}
 	if branch != "main" {
@@ -180,46 +181,6 @@ func templateRepo(t *testing.T) string {
 		t.Fatal(templateErr)
 	}
 	return templateDir
-}
-
-// copyTree copies the directories, regular files (with their modes and modification times) and
-// symbolic links under src into dst, which exists.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil || rel == "." {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.Mkdir(target, info.Mode().Perm())
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case d.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(target, data, info.Mode().Perm()); err != nil {
-				return err
-			}
-			return os.Chtimes(target, info.ModTime(), info.ModTime())
-		default:
-			return fmt.Errorf("%s: cannot copy a %v", p, d.Type())
-		}
-	})
 }
 
 func writeFile(t *testing.T, path, content string) {
